@@ -1,2 +1,190 @@
-/* placeholder, replaced by the daemon's command line */
-int main(void) { return 0; }
+/*
+ * main: the command line (SPEC "Command line").
+ *
+ *   logwarden [-c FILE] [COMMAND [ARGS]]
+ *
+ * Exit codes: 0 success, 1 failure (invalid config, I/O error, a sink that
+ * failed in test-alert), 2 usage error.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "alert.h"
+#include "config.h"
+#include "log.h"
+#include "logwarden.h"
+#include "lwtime.h"
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: logwarden [-c FILE] [-d] [COMMAND [ARGS]]\n"
+	    "\n"
+	    "commands:\n"
+	    "  run [--once]          follow the log and alert (default)\n"
+	    "  check                 validate the configuration file\n"
+	    "  templates [--raw]     print the template of each stdin line\n"
+	    "  test-alert            send a test alert through every sink\n"
+	    "  demo                  a self-contained live demonstration\n"
+	    "\n"
+	    "options:\n"
+	    "  -c FILE        config (default $LOGWARDEN_CONFIG, then %s)\n"
+	    "  -d             debug logging\n"
+	    "  -h, --help     this help\n"
+	    "  -V, --version  the version\n", LW_CONFIG_DEFAULT_PATH);
+}
+
+static struct lw_config *
+load_config(const char *path)
+{
+	struct lw_cfgerrs	 errs = { 0 };
+	struct lw_config	*cfg;
+
+	if ((cfg = lw_config_load(path, &errs)) == NULL) {
+		lw_cfgerrs_print(&errs, stderr);
+		lw_cfgerrs_free(&errs);
+	}
+	return cfg;
+}
+
+static int
+cmd_check(const char *path)
+{
+	struct lw_config	*cfg = load_config(path);
+
+	if (cfg == NULL)
+		return 1;
+	fprintf(stderr, "%s: configuration OK\n", path);
+	lw_config_free(cfg);
+	return 0;
+}
+
+static int
+cmd_run(const char *path, int once)
+{
+	struct lw_daemon	 d;
+	struct lw_config	*cfg;
+
+	if ((cfg = load_config(path)) == NULL) {
+		log_err("%s: invalid configuration, not starting", path);
+		return 1;
+	}
+	if (daemon_init(&d, path, cfg, once) == -1) {
+		lw_config_free(cfg);
+		return 1;
+	}
+	log_info("logwarden %s starting%s", lw_version(),
+	    once ? " (--once)" : "");
+	daemon_run(&d);
+	daemon_shutdown(&d);
+	log_info("stopped");
+	return 0;
+}
+
+static int
+cmd_test_alert(const char *path)
+{
+	struct lw_daemon	 d;
+	struct lw_config	*cfg;
+	struct lw_alert		*a;
+	int			 rc;
+
+	if ((cfg = load_config(path)) == NULL)
+		return 1;
+	if (daemon_init(&d, path, cfg, 1) == -1) {
+		lw_config_free(cfg);
+		return 1;
+	}
+	a = lw_alert_new();
+	a->severity = LW_SEV_INFO;
+	lw_alert_set_rule(a, "test");
+	lw_alert_set_title(a, "logwarden test alert");
+	lw_alert_set_detail(a, "If you can read this, alerts reach you "
+	    "through this sink.");
+	lw_alert_set_host(a, d.host);
+	lw_alert_set_log(a, cfg->source.path);
+	rc = sinks_test(&d, a);
+	lw_alert_free(a);
+	daemon_shutdown(&d);
+	return rc == 0 ? 0 : 1;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char	*cfgpath = NULL, *cmd;
+	int		 ch, verbose = 0;
+
+	/* A broken pipe (stdout to `head`) is an error to report, not a
+	 * silent death. */
+	signal(SIGPIPE, SIG_IGN);
+	while ((ch = getopt_long(argc, argv, "+c:dhV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			cfgpath = optarg;
+			break;
+		case 'd':
+			verbose = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("logwarden %s\n", lw_version());
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	log_init("logwarden", verbose);
+	if (cfgpath == NULL)
+		cfgpath = getenv("LOGWARDEN_CONFIG");
+	if (cfgpath == NULL || *cfgpath == '\0')
+		cfgpath = LW_CONFIG_DEFAULT_PATH;
+	cmd = argc > 0 ? argv[0] : "run";
+
+	if (strcmp(cmd, "run") == 0) {
+		int once = 0;
+
+		if (argc > 2 || (argc == 2 && strcmp(argv[1], "--once"))) {
+			usage(stderr);
+			return 2;
+		}
+		once = argc == 2;
+		return cmd_run(cfgpath, once);
+	}
+	if (strcmp(cmd, "check") == 0 && argc == 1)
+		return cmd_check(cfgpath);
+	if (strcmp(cmd, "templates") == 0) {
+		if (argc > 2 || (argc == 2 && strcmp(argv[1], "--raw"))) {
+			usage(stderr);
+			return 2;
+		}
+		return cmd_templates(argc == 2);
+	}
+	if (strcmp(cmd, "test-alert") == 0 && argc == 1)
+		return cmd_test_alert(cfgpath);
+	if (strcmp(cmd, "demo") == 0 && argc == 1)
+		return cmd_demo();
+	if (strcmp(cmd, "analyze") == 0 || strcmp(cmd, "search") == 0) {
+		fprintf(stderr, "logwarden: %s is not available in this "
+		    "version yet\n", cmd);
+		return 1;
+	}
+	usage(stderr);
+	return 2;
+}

@@ -1,0 +1,875 @@
+/*
+ * engine: lines -> records -> counters -> rules -> alerts.
+ *
+ * Per physical line the work is: one ring copy, one parse (inside the
+ * record assembler).  Per completed record: a window bucket, a component
+ * tally, metric matches; for warnings and errors also a template mask,
+ * a store lookup and a template tally.  Rules are threshold compares on
+ * counters kept incrementally; only the metric statistics (max, p95) scan
+ * their samples, and at most once per second of log time.
+ */
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+#include "level.h"
+#include "log.h"
+#include "lwtime.h"
+#include "metric.h"
+#include "miner.h"
+#include "record.h"
+#include "tally.h"
+#include "window.h"
+#include "xmalloc.h"
+
+#define ENGINE_MAX_TEMPLATES	10000	/* in memory; the DB keeps all */
+#define ENGINE_MAX_TALLY	4096	/* templates counted over the window */
+#define ENGINE_MAX_COMPONENTS	1024
+#define ENGINE_RECORD_BYTES	(256u * 1024)
+#define ENGINE_RECORD_LINES	500
+#define ENGINE_COOLDOWNS	4096	/* alert keys remembered in memory */
+#define SPIKE_MINUTES		60	/* baseline: the previous hour */
+#define SPIKE_MIN_HISTORY	10	/* minutes of baseline needed */
+#define SPIKE_MIN_ERRORS	5	/* fewer errors in a minute is no spike */
+
+struct cooldown {
+	char	*key;
+	int64_t	 last_ms;
+};
+
+struct lw_engine {
+	const struct lw_config	*cfg;
+	struct lw_state		*st;
+	char			*host;
+	lw_alert_cb		 cb;
+	void			*cbarg;
+	int			 learning, quiet_new;
+
+	struct lw_asm		*as;
+	struct lw_ring		 ring;
+	struct lw_window	 win;
+	struct lw_tally		 tmpl_tally, comp_tally;
+	struct lw_tmpl_store	*tmpls;
+	struct lw_metric	*metrics;
+	pcre2_match_data	**md;
+	size_t			 nmetrics;
+	int64_t			 metric_eval_sec;
+	struct lw_redactor	*red;
+
+	/* The pending record's ring entries: [rec_seq, ring.seq]. */
+	uint64_t		 rec_seq;
+	int			 have_pending;
+	int64_t			 last_time_ms;	/* time of the last record */
+	int64_t			 arrival_ms;
+
+	/* Spike baseline: errors per minute of log time. */
+	int64_t			 first_minute;	/* of the first record */
+	int64_t			 min_id[SPIKE_MINUTES + 1];
+	uint32_t		 min_n[SPIKE_MINUTES + 1];
+
+	/* Silence: monotonic time of the last line; fired once per gap. */
+	int64_t			 last_line_mono;
+	int			 silence_fired;
+
+	struct cooldown		*cd;
+	size_t			 ncd;
+
+	struct lw_engine_stats	 stats;
+	char			 tmplbuf[LW_TMPL_BUFSZ];
+};
+
+static void	engine_metrics_setup(struct lw_engine *);
+
+struct lw_engine *
+lw_engine_new(const struct lw_config *cfg, struct lw_state *st,
+    const char *host)
+{
+	struct lw_engine	*e;
+	char			 err[256];
+
+	e = xcalloc(1, sizeof(*e));
+	e->cfg = cfg;
+	e->st = st;
+	e->host = xstrdup(host ? host : "localhost");
+	e->as = lw_asm_new(ENGINE_RECORD_BYTES, ENGINE_RECORD_LINES);
+	lw_ring_init(&e->ring, cfg->source.ring_lines);
+	lw_window_init(&e->win, cfg->rules.window);
+	lw_tally_init(&e->tmpl_tally, ENGINE_MAX_TALLY, cfg->rules.window);
+	lw_tally_init(&e->comp_tally, ENGINE_MAX_COMPONENTS, cfg->rules.window);
+	e->tmpls = lw_tmpl_store_new(ENGINE_MAX_TEMPLATES);
+	if ((e->red = lw_redactor_new(NULL, 0, err, sizeof(err))) == NULL)
+		fatalx("redactor: %s", err);
+	e->last_time_ms = INT64_MIN;
+	e->metric_eval_sec = INT64_MIN;
+	engine_metrics_setup(e);
+	return e;
+}
+
+static void
+engine_metrics_clear(struct lw_engine *e)
+{
+	size_t	i;
+
+	for (i = 0; i < e->nmetrics; i++) {
+		lw_metric_free(&e->metrics[i]);
+		pcre2_match_data_free(e->md[i]);
+	}
+	free(e->metrics);
+	free(e->md);
+	e->metrics = NULL;
+	e->md = NULL;
+	e->nmetrics = 0;
+}
+
+static void
+engine_metrics_setup(struct lw_engine *e)
+{
+	size_t	i;
+
+	engine_metrics_clear(e);
+	e->nmetrics = e->cfg->nmetrics;
+	if (e->nmetrics == 0)
+		return;
+	e->metrics = xcalloc(e->nmetrics, sizeof(*e->metrics));
+	e->md = xcalloc(e->nmetrics, sizeof(*e->md));
+	for (i = 0; i < e->nmetrics; i++) {
+		lw_metric_init(&e->metrics[i], LW_METRIC_MAX_SAMPLES);
+		e->md[i] = pcre2_match_data_create_from_pattern(
+		    e->cfg->metrics[i].re, NULL);
+		if (e->md[i] == NULL)
+			fatalx("pcre2_match_data_create_from_pattern");
+	}
+}
+
+void
+lw_engine_free(struct lw_engine *e)
+{
+	size_t	i;
+
+	if (e == NULL)
+		return;
+	engine_metrics_clear(e);
+	lw_asm_free(e->as);
+	lw_ring_free(&e->ring);
+	lw_window_free(&e->win);
+	lw_tally_free(&e->tmpl_tally);
+	lw_tally_free(&e->comp_tally);
+	lw_tmpl_store_free(e->tmpls);
+	lw_redactor_free(e->red);
+	for (i = 0; i < e->ncd; i++)
+		free(e->cd[i].key);
+	free(e->cd);
+	free(e->host);
+	free(e);
+}
+
+void
+lw_engine_set_alert_cb(struct lw_engine *e, lw_alert_cb cb, void *arg)
+{
+	e->cb = cb;
+	e->cbarg = arg;
+}
+
+void
+lw_engine_set_state(struct lw_engine *e, struct lw_state *st)
+{
+	e->st = st;
+}
+
+void
+lw_engine_set_learning(struct lw_engine *e, int learning, int quiet_new)
+{
+	e->learning = learning;
+	e->quiet_new = quiet_new;
+}
+
+void
+lw_engine_reconfig(struct lw_engine *e, const struct lw_config *cfg)
+{
+	const struct lw_config	*old = e->cfg;
+	size_t			 i;
+	int			 same = old->nmetrics == cfg->nmetrics;
+
+	e->cfg = cfg;
+	lw_ring_resize(&e->ring, cfg->source.ring_lines);
+	if (cfg->rules.window != old->rules.window) {
+		/* The buckets are per second of the old width; rebuilding
+		 * them would need the lines again, so the window restarts. */
+		lw_window_resize(&e->win, cfg->rules.window);
+		lw_tally_set_window(&e->tmpl_tally, cfg->rules.window);
+		lw_tally_set_window(&e->comp_tally, cfg->rules.window);
+	}
+	/* Metric samples survive when the metric list is unchanged. */
+	for (i = 0; same && i < cfg->nmetrics; i++)
+		if (strcmp(cfg->metrics[i].name, old->metrics[i].name) != 0 ||
+		    strcmp(cfg->metrics[i].pattern, old->metrics[i].pattern))
+			same = 0;
+	if (same) {
+		for (i = 0; i < e->nmetrics; i++) {
+			pcre2_match_data_free(e->md[i]);
+			e->md[i] = pcre2_match_data_create_from_pattern(
+			    cfg->metrics[i].re, NULL);
+			if (e->md[i] == NULL)
+				fatalx("pcre2_match_data_create_from_pattern");
+		}
+	} else
+		engine_metrics_setup(e);
+}
+
+/* ---- cooldowns ---------------------------------------------------- */
+
+static struct cooldown *
+cooldown_find(struct lw_engine *e, const char *key)
+{
+	size_t	i;
+
+	for (i = 0; i < e->ncd; i++)
+		if (strcmp(e->cd[i].key, key) == 0)
+			return &e->cd[i];
+	return NULL;
+}
+
+/*
+ * 1 when key may fire at now_ms (log time) and then records it.  The
+ * database remembers keys across restarts; memory holds the recent ones.
+ */
+static int
+cooldown_pass(struct lw_engine *e, const char *key, int64_t now_ms)
+{
+	struct cooldown	*c = cooldown_find(e, key);
+	int64_t		 last, cool = (int64_t)e->cfg->alerts.cooldown * 1000;
+	size_t		 i, old;
+
+	if (c == NULL && e->st != NULL &&
+	    lw_state_cooldown_get(e->st, key, &last) == 1) {
+		if (e->ncd % 64 == 0)
+			e->cd = xreallocarray(e->cd, e->ncd + 64,
+			    sizeof(*e->cd));
+		c = &e->cd[e->ncd++];
+		c->key = xstrdup(key);
+		c->last_ms = last;
+	}
+	if (c != NULL && now_ms - c->last_ms < cool && now_ms >= c->last_ms)
+		return 0;
+	if (c == NULL) {
+		if (e->ncd >= ENGINE_COOLDOWNS) {
+			/* Forget the stalest key; the DB still has it. */
+			for (old = 0, i = 1; i < e->ncd; i++)
+				if (e->cd[i].last_ms < e->cd[old].last_ms)
+					old = i;
+			free(e->cd[old].key);
+			e->cd[old] = e->cd[--e->ncd];
+		}
+		if (e->ncd % 64 == 0)
+			e->cd = xreallocarray(e->cd, e->ncd + 64,
+			    sizeof(*e->cd));
+		c = &e->cd[e->ncd++];
+		c->key = xstrdup(key);
+	}
+	c->last_ms = now_ms;
+	if (e->st != NULL)
+		lw_state_cooldown_put(e->st, key, now_ms);
+	return 1;
+}
+
+/* ---- alerts ------------------------------------------------------- */
+
+/* Which ring lines make good evidence for an alert. */
+enum evsel {
+	EV_LEVEL,	/* first lines of records of a level or worse */
+	EV_TMPL,	/* first lines of records of a template */
+	EV_RECORD,	/* the newest record of a template, all its lines */
+	EV_METRIC,	/* lines a metric matched */
+	EV_LAST		/* the last few lines, whatever they are */
+};
+
+static void
+engine_evidence(struct lw_engine *e, struct lw_alert *a, enum evsel sel,
+    enum lw_level lvl, uint64_t tmpl, unsigned metric)
+{
+	const struct lw_ring_entry	*pick[LW_ALERT_MAX_EVIDENCE];
+	struct lw_ring_entry		*r;
+	struct buf			 line;
+	unsigned			 i, n = 0, max = LW_ALERT_MAX_EVIDENCE;
+
+	if (sel == EV_LAST)
+		max = 5;
+	/* Newest first, then reversed so the alert reads in log order. */
+	for (i = 0; n < max && (r = lw_ring_recent(&e->ring, i)) != NULL;
+	    i++) {
+		int	ok = 0;
+
+		switch (sel) {
+		case EV_LEVEL:
+			ok = r->head && r->level >= lvl;
+			break;
+		case EV_TMPL:
+			ok = r->head && r->tmpl_id == tmpl;
+			break;
+		case EV_RECORD:
+			if (r->tmpl_id != tmpl) {
+				if (n > 0)
+					i = e->ring.count;	/* done */
+				break;
+			}
+			ok = 1;
+			break;
+		case EV_METRIC:
+			ok = (r->metrics >> metric) & 1;
+			break;
+		case EV_LAST:
+			ok = 1;
+			break;
+		}
+		if (ok)
+			pick[n++] = r;
+	}
+	buf_init(&line, LW_ALERT_EVIDENCE_MAX + 64);
+	while (n-- > 0) {
+		r = (struct lw_ring_entry *)pick[n];
+		buf_reset(&line);
+		if (r->cut == 0) {
+			lw_alert_add_evidence(a, e->red, r->text, r->len);
+			continue;
+		}
+		/* SPEC: a line cut at max_line_bytes ends with the marker. */
+		buf_add(&line, r->text, r->len > LW_ALERT_EVIDENCE_MAX - 32 ?
+		    LW_ALERT_EVIDENCE_MAX - 32 : r->len);
+		buf_addf(&line, "\xe2\x80\xa6[cut %zu bytes]",
+		    r->cut + (r->len - (line.len)));
+		lw_alert_add_evidence(a, e->red, line.data, line.len);
+	}
+	buf_free(&line);
+}
+
+/* Build and hand out one alert; NULL key means one key per rule. */
+static void
+engine_raise(struct lw_engine *e, const char *rule, enum lw_sev sev,
+    const char *key, int64_t when_ms, const char *title, const char *detail,
+    int has_count, long long count, const char *tmpl, enum evsel sel,
+    enum lw_level lvl, uint64_t tmpl_id, unsigned metric)
+{
+	struct lw_alert	*a;
+
+	if (e->learning)
+		return;
+	if (!cooldown_pass(e, key ? key : rule, when_ms)) {
+		e->stats.suppressed++;
+		return;
+	}
+	a = lw_alert_new();
+	a->severity = sev;
+	lw_alert_set_rule(a, rule);
+	lw_alert_set_key(a, key ? key : rule);
+	lw_alert_set_title(a, title);
+	lw_alert_set_detail(a, detail);
+	lw_alert_set_host(a, e->host);
+	lw_alert_set_log(a, e->cfg->source.path);
+	if (has_count)
+		lw_alert_set_count(a, count);
+	lw_alert_set_template(a, tmpl);
+	engine_evidence(e, a, sel, lvl, tmpl_id, metric);
+	lw_alert_redact(a, e->red);
+	e->stats.alerts++;
+	if (e->cb != NULL)
+		e->cb(a, e->cbarg);
+	else
+		lw_alert_free(a);
+}
+
+static const char *
+human_window(unsigned secs, char *buf, size_t sz)
+{
+	if (secs % 3600 == 0)
+		snprintf(buf, sz, "%u h", secs / 3600);
+	else if (secs % 60 == 0)
+		snprintf(buf, sz, "%u min", secs / 60);
+	else
+		snprintf(buf, sz, "%u s", secs);
+	return buf;
+}
+
+/* The busiest templates in the window, for an alert's detail. */
+static void
+engine_top_templates(struct lw_engine *e, struct buf *out, int64_t now_ms,
+    enum lw_level lo)
+{
+	struct { uint64_t id, n; } top[3] = { { 0, 0 } };
+	const struct lw_tally	*t = &e->tmpl_tally;
+	size_t			 i;
+	int			 j, k;
+
+	for (i = 0; i < t->cap; i++) {
+		const struct lw_tally_ent *ent = &t->v[i];
+		struct lw_tmpl	*tp;
+		uint64_t	 n;
+
+		if (ent->key == 0)
+			continue;
+		tp = lw_tmpl_store_get(e->tmpls, ent->key);
+		if (tp == NULL || tp->level < (int)lo)
+			continue;
+		n = lw_tally_count(t, ent, now_ms);
+		for (j = 0; j < 3; j++) {
+			if (n > top[j].n) {
+				for (k = 2; k > j; k--)
+					top[k] = top[k - 1];
+				top[j].id = ent->key;
+				top[j].n = n;
+				break;
+			}
+		}
+	}
+	for (j = 0; j < 3 && top[j].n > 0; j++) {
+		struct lw_tmpl *tp = lw_tmpl_store_get(e->tmpls, top[j].id);
+
+		buf_addf(out, "%s %" PRIu64 "x %s", j ? ";" : " Most frequent:",
+		    top[j].n, tp ? tp->text : "?");
+	}
+}
+
+/* ---- rules -------------------------------------------------------- */
+
+static void
+rule_counts(struct lw_engine *e, const struct lw_record *r, int64_t t)
+{
+	const struct lw_config	*c = e->cfg;
+	char			 title[256], w[32];
+	struct buf		 d;
+	uint64_t		 n;
+
+	human_window(c->rules.window, w, sizeof(w));
+	buf_init(&d, 4096);
+	if (r->level >= LW_LVL_ERROR && c->rules.errors > 0 &&
+	    (n = lw_window_atleast(&e->win, LW_LVL_ERROR)) >= c->rules.errors) {
+		snprintf(title, sizeof(title), "%" PRIu64 " errors in the "
+		    "last %s", n, w);
+		buf_addf(&d, "%" PRIu64 " ERROR/CRITICAL records within %s "
+		    "(threshold %u).", n, w, c->rules.errors);
+		engine_top_templates(e, &d, t, LW_LVL_ERROR);
+		engine_raise(e, "errors", LW_SEV_CRITICAL, NULL, t, title,
+		    buf_str(&d), 1, (long long)n, NULL, EV_LEVEL,
+		    LW_LVL_ERROR, 0, 0);
+	}
+	buf_reset(&d);
+	if (r->level == LW_LVL_WARNING && c->rules.warnings > 0 &&
+	    (n = e->win.n[LW_LVL_WARNING]) >= c->rules.warnings) {
+		snprintf(title, sizeof(title), "%" PRIu64 " warnings in the "
+		    "last %s", n, w);
+		buf_addf(&d, "%" PRIu64 " WARNING records within %s "
+		    "(threshold %u).", n, w, c->rules.warnings);
+		engine_top_templates(e, &d, t, LW_LVL_WARNING);
+		engine_raise(e, "warnings", LW_SEV_WARNING, NULL, t, title,
+		    buf_str(&d), 1, (long long)n, NULL, EV_LEVEL,
+		    LW_LVL_WARNING, 0, 0);
+	}
+	buf_free(&d);
+}
+
+static void
+rule_template(struct lw_engine *e, const struct lw_record *r, int64_t t,
+    struct lw_tmpl *tp, const struct lw_tally_ent *te, int is_new)
+{
+	const struct lw_config	*c = e->cfg;
+	char			 title[LW_ALERT_TITLE_MAX], key[64], w[32];
+	char			 idstr[LW_TMPL_IDSTR_LEN];
+	struct buf		 d;
+
+	lw_tmpl_idstr(tp->id, idstr);
+	human_window(c->rules.window, w, sizeof(w));
+	buf_init(&d, 4096);
+	if (is_new && c->rules.new_error && !e->quiet_new) {
+		snprintf(title, sizeof(title), "New %s: %s",
+		    r->level >= LW_LVL_ERROR ? "error" : "warning", tp->text);
+		buf_addf(&d, "First sighting ever of this %s template "
+		    "(id %s)", r->level >= LW_LVL_ERROR ? "error" : "warning",
+		    idstr);
+		if (r->component.len > 0)
+			buf_addf(&d, " from component %.*s",
+			    (int)(r->component.len > 128 ? 128 :
+			    r->component.len), r->component.p);
+		buf_adds(&d, ".");
+		snprintf(key, sizeof(key), "new_error:%s", idstr);
+		engine_raise(e, "new_error", LW_SEV_WARNING, key, t, title,
+		    buf_str(&d), 1, 1, tp->text, EV_RECORD, 0, tp->id, 0);
+	}
+	buf_reset(&d);
+	if (r->level >= LW_LVL_ERROR && c->rules.repeat > 0 &&
+	    lw_tally_reached(&e->tmpl_tally, te, c->rules.repeat)) {
+		uint64_t n = lw_tally_count(&e->tmpl_tally, te, t);
+
+		if (n < c->rules.repeat)
+			n = c->rules.repeat;
+		snprintf(title, sizeof(title), "Repeated error (%" PRIu64
+		    "x in %s): %s", n, w, tp->text);
+		buf_addf(&d, "The same error occurred %" PRIu64 " times "
+		    "within %s (threshold %u); %" PRIu64 " times since "
+		    "logwarden started watching.", n, w, c->rules.repeat,
+		    te->total);
+		snprintf(key, sizeof(key), "repeat:%s", idstr);
+		engine_raise(e, "repeat", LW_SEV_WARNING, key, t, title,
+		    buf_str(&d), 1, (long long)n, tp->text, EV_TMPL, 0,
+		    tp->id, 0);
+	}
+	buf_free(&d);
+}
+
+/*
+ * Spike: errors in the last minute against the previous hour's minutes.
+ * The standard deviation is floored at sqrt(mean) and at 1, as if the
+ * counts were Poisson, so that a quiet baseline does not turn the first
+ * couple of errors into an infinite z-score.
+ */
+static void
+rule_spike(struct lw_engine *e, int64_t t)
+{
+	int64_t		 minute = t / 60000, m;
+	double		 sum = 0, sq = 0, mean, sd, z, cur;
+	unsigned	 i, nhist = 0;
+	char		 title[256];
+	struct buf	 d;
+
+	if (e->cfg->rules.spike <= 0)
+		return;
+	i = (unsigned)((uint64_t)minute % (SPIKE_MINUTES + 1));
+	if (e->min_id[i] != minute) {
+		e->min_id[i] = minute;
+		e->min_n[i] = 0;
+	}
+	e->min_n[i]++;
+	cur = e->min_n[i];
+	if (cur < SPIKE_MIN_ERRORS)
+		return;
+	for (m = minute - SPIKE_MINUTES; m < minute; m++) {
+		unsigned	j = (unsigned)((uint64_t)m % (SPIKE_MINUTES + 1));
+		double		v = e->min_id[j] == m ? e->min_n[j] : 0;
+
+		/* Minutes before logwarden saw any line do not count. */
+		if (m < e->first_minute)
+			continue;
+		sum += v;
+		sq += v * v;
+		nhist++;
+	}
+	if (nhist < SPIKE_MIN_HISTORY)
+		return;
+	mean = sum / nhist;
+	sd = sqrt(fmax(0, sq / nhist - mean * mean));
+	sd = fmax(sd, fmax(1.0, sqrt(mean)));
+	z = (cur - mean) / sd;
+	if (z < e->cfg->rules.spike)
+		return;
+	snprintf(title, sizeof(title), "Error rate spike: %.0f errors in "
+	    "the last minute (z = %.1f)", cur, z);
+	buf_init(&d, 1024);
+	buf_addf(&d, "%.0f errors this minute against %.1f +/- %.1f per "
+	    "minute over the previous hour (z-score %.1f, threshold %.1f).",
+	    cur, mean, sd, z, e->cfg->rules.spike);
+	engine_raise(e, "spike", LW_SEV_WARNING, NULL, t, title, buf_str(&d),
+	    1, (long long)cur, NULL, EV_LEVEL, LW_LVL_ERROR, 0, 0);
+	buf_free(&d);
+}
+
+static void
+rule_metrics(struct lw_engine *e, int64_t t)
+{
+	const struct lw_config	*c = e->cfg;
+	size_t			 i;
+	char			 title[256], key[128], w[32];
+	struct buf		 d;
+
+	human_window(c->rules.window, w, sizeof(w));
+	buf_init(&d, 1024);
+	for (i = 0; i < e->nmetrics; i++) {
+		const struct lw_metric_cfg	*mc = &c->metrics[i];
+		struct lw_metric		*m = &e->metrics[i];
+		const char			*how = NULL;
+		double				 v, lim = 0;
+
+		lw_metric_expire(m, t, (int64_t)c->rules.window * 1000);
+		if (m->n == 0)
+			continue;
+		v = lw_metric_stat(m, (enum lw_mstat)mc->stat);
+		if (mc->has_above && v > mc->above) {
+			how = "above";
+			lim = mc->above;
+		} else if (mc->has_below && v < mc->below) {
+			how = "below";
+			lim = mc->below;
+		}
+		if (how == NULL)
+			continue;
+		snprintf(title, sizeof(title), "%s %s %g is %s %g",
+		    mc->name, lw_stat_name(mc->stat), v, how, lim);
+		buf_reset(&d);
+		buf_addf(&d, "Over the last %s, %zu samples of %s: %s %g "
+		    "(threshold: %s %g).", w, m->n, mc->name,
+		    lw_stat_name(mc->stat), v, how, lim);
+		snprintf(key, sizeof(key), "metric:%s", mc->name);
+		engine_raise(e, key, LW_SEV_WARNING, key, t, title,
+		    buf_str(&d), 1, (long long)m->n, NULL, EV_METRIC, 0, 0,
+		    (unsigned)i);
+	}
+	buf_free(&d);
+}
+
+/* ---- records ------------------------------------------------------ */
+
+/* Pull metric samples out of the record's first line. */
+static uint32_t
+engine_match_metrics(struct lw_engine *e, const struct lw_record *r,
+    int64_t t)
+{
+	uint32_t	bits = 0;
+	size_t		i;
+	const char	*s = r->text.p;
+	size_t		 len = r->text.len;
+	const char	*nl = memchr(s, '\n', len);
+
+	if (nl != NULL)
+		len = (size_t)(nl - s);
+	for (i = 0; i < e->nmetrics; i++) {
+		PCRE2_SIZE	*ov;
+		double		 v;
+		int		 rc;
+
+		rc = pcre2_match(e->cfg->metrics[i].re, (PCRE2_SPTR)s, len, 0,
+		    0, e->md[i], NULL);
+		if (rc < 2)
+			continue;
+		ov = pcre2_get_ovector_pointer(e->md[i]);
+		if (ov[2] == PCRE2_UNSET ||
+		    lw_metric_parse(s + ov[2], ov[3] - ov[2], &v) == -1)
+			continue;
+		lw_metric_add(&e->metrics[i], t, v);
+		if (i < 32)
+			bits |= 1u << i;
+	}
+	return bits;
+}
+
+/* Mark the ring lines of the record just completed. */
+static void
+engine_mark_ring(struct lw_engine *e, enum lw_level lvl, uint64_t tmpl,
+    uint32_t metrics, uint64_t first_seq, uint64_t last_seq)
+{
+	uint64_t		 s;
+	struct lw_ring_entry	*r;
+
+	if (first_seq == 0)
+		return;
+	if (last_seq - first_seq >= e->ring.count)
+		first_seq = last_seq - e->ring.count + 1;
+	for (s = first_seq; s <= last_seq; s++) {
+		if ((r = lw_ring_byseq(&e->ring, s)) == NULL)
+			continue;
+		r->level = lvl;
+		r->tmpl_id = tmpl;
+		/* Only the header line carries the metric match. */
+		r->metrics = s == first_seq ? metrics : 0;
+		r->head = s == first_seq;
+	}
+}
+
+static void
+engine_record(struct lw_engine *e, const struct lw_record *r,
+    uint64_t first_seq, uint64_t last_seq)
+{
+	struct lw_tmpl		*tp = NULL;
+	struct lw_tally_ent	*te;
+	int64_t			 t;
+	enum lw_level		 lvl = r->level;
+	uint32_t		 mbits = 0;
+	int			 is_new = 0, known;
+	size_t			 tlen;
+
+	if (r->late) {
+		/* The rest of a record already counted: only a traceback
+		 * that arrived late changes anything, once. */
+		if (r->escalated) {
+			t = e->last_time_ms;
+			lw_window_add(&e->win, t / 1000, LW_LVL_ERROR, 0);
+			e->stats.per_level[LW_LVL_ERROR]++;
+			engine_mark_ring(e, LW_LVL_ERROR, 0, 0, first_seq,
+			    last_seq);
+			rule_counts(e, r, t);
+		}
+		return;
+	}
+	if (r->has_time && !r->inherited_time)
+		t = r->time_ms;
+	else if (e->last_time_ms != INT64_MIN)
+		t = e->last_time_ms;
+	else
+		t = e->arrival_ms;
+	if (e->last_time_ms == INT64_MIN)
+		e->first_minute = t / 60000;
+	e->last_time_ms = t;
+	if (t > e->stats.last_log_ms)
+		e->stats.last_log_ms = t;
+	e->stats.records++;
+	e->stats.per_level[lvl]++;
+	lw_window_add(&e->win, t / 1000, lvl, r->nlines);
+	if (r->component.len > 0)
+		lw_tally_add(&e->comp_tally,
+		    lw_tally_hash(r->component.p, r->component.len), t,
+		    r->component.p, r->component.len);
+	if (e->nmetrics > 0)
+		mbits = engine_match_metrics(e, r, t);
+
+	if (lvl >= LW_LVL_WARNING) {
+		tlen = lw_mask(r->message.p, r->message.len, e->tmplbuf,
+		    sizeof(e->tmplbuf));
+		uint64_t id = lw_tmpl_id(e->tmplbuf, tlen);
+
+		tp = lw_tmpl_store_touch(e->tmpls, id, e->tmplbuf, tlen, t,
+		    (int)lvl, &is_new);
+		if (is_new) {
+			/* Evicted from memory is not the same as never seen:
+			 * the database remembers every template. */
+			known = e->st ? lw_state_template_known(e->st, id) : 0;
+			if (known == 1)
+				is_new = 0;
+			else
+				e->stats.templates_new++;
+			if (e->st != NULL)
+				lw_state_template_put(e->st, id, tp->text,
+				    (int)lvl, t, t, 1);
+		}
+		te = lw_tally_add(&e->tmpl_tally, id, t, NULL, 0);
+		engine_mark_ring(e, lvl, id, mbits, first_seq, last_seq);
+		rule_counts(e, r, t);
+		rule_template(e, r, t, tp, te, is_new);
+		if (lvl >= LW_LVL_ERROR)
+			rule_spike(e, t);
+	} else
+		engine_mark_ring(e, lvl, 0, mbits, first_seq, last_seq);
+
+	/* Metric statistics: once per second of log time at most. */
+	if (e->nmetrics > 0 && (mbits || t / 1000 != e->metric_eval_sec)) {
+		e->metric_eval_sec = t / 1000;
+		rule_metrics(e, t);
+	}
+}
+
+void
+lw_engine_feed(struct lw_engine *e, const char *line, size_t len,
+    size_t cut, int64_t arrival_ms)
+{
+	struct lw_record	 rec;
+	uint64_t		 prev_first = e->rec_seq;
+	int64_t			 t;
+
+	e->arrival_ms = arrival_ms;
+	e->stats.lines++;
+	e->stats.bytes += len + cut + 1;
+	if (cut > 0)
+		e->stats.cut_lines++;
+	t = e->last_time_ms != INT64_MIN ? e->last_time_ms : arrival_ms;
+	lw_ring_push(&e->ring, line, len, cut, t);
+	if (lw_asm_feed(e->as, line, len, &rec)) {
+		/* This line starts a new record; rec is the previous one. */
+		e->rec_seq = e->ring.seq;
+		engine_record(e, &rec, prev_first, e->ring.seq - 1);
+	} else if (!e->have_pending)
+		e->rec_seq = e->ring.seq;
+	e->have_pending = 1;
+}
+
+void
+lw_engine_flush(struct lw_engine *e)
+{
+	struct lw_record	rec;
+
+	if (lw_asm_flush(e->as, &rec))
+		engine_record(e, &rec, e->rec_seq, e->ring.seq);
+	e->have_pending = 0;
+	e->rec_seq = 0;
+}
+
+void
+lw_engine_touch(struct lw_engine *e, int64_t mono_ms)
+{
+	e->last_line_mono = mono_ms;
+	e->silence_fired = 0;
+}
+
+void
+lw_engine_tick(struct lw_engine *e, int64_t mono_ms)
+{
+	unsigned	 s = e->cfg->rules.silence;
+	char		 title[256], last[LW_ISO8601_LEN];
+	struct buf	 d;
+	int64_t		 idle;
+
+	if (s == 0 || e->silence_fired)
+		return;
+	if (e->last_line_mono == 0)
+		e->last_line_mono = mono_ms;	/* nothing seen yet */
+	idle = mono_ms - e->last_line_mono;
+	if (idle < (int64_t)s * 1000)
+		return;
+	e->silence_fired = 1;
+	snprintf(title, sizeof(title), "Bot stalled: no new log line for "
+	    "%lld s", (long long)(idle / 1000));
+	buf_init(&d, 1024);
+	buf_addf(&d, "%s has not grown for %lld seconds (rules.silence = "
+	    "%u). The bot may be hung, crashed or disconnected.",
+	    e->cfg->source.path, (long long)(idle / 1000), s);
+	if (e->stats.last_log_ms > 0) {
+		lw_iso8601(e->stats.last_log_ms, last, sizeof(last));
+		buf_addf(&d, " Last log time seen: %s.", last);
+	}
+	/* Silence has one key and uses the clock, not log time: a cooldown
+	 * measured in log time would never expire while nothing is logged. */
+	engine_raise(e, "silence", LW_SEV_CRITICAL, NULL, lw_wall_ms(), title,
+	    buf_str(&d), 0, 0, NULL, EV_LAST, 0, 0, 0);
+	buf_free(&d);
+}
+
+void
+lw_engine_stats(const struct lw_engine *e, struct lw_engine_stats *s)
+{
+	size_t	i;
+
+	*s = e->stats;
+	s->tmpl_evictions = lw_tmpl_store_evictions(e->tmpls);
+	s->tally_evictions = e->tmpl_tally.evictions +
+	    e->comp_tally.evictions;
+	s->metric_dropped = 0;
+	for (i = 0; i < e->nmetrics; i++)
+		s->metric_dropped += e->metrics[i].dropped;
+	s->window_lines = e->win.lines;
+	s->window_errors = lw_window_atleast(&e->win, LW_LVL_ERROR);
+	s->window_warnings = e->win.n[LW_LVL_WARNING];
+}
+
+struct lw_ring *
+lw_engine_ring(struct lw_engine *e)
+{
+	return &e->ring;
+}
+
+void
+lw_engine_describe(struct lw_engine *e, struct buf *out)
+{
+	size_t	i;
+	int64_t	now = e->stats.last_log_ms;
+
+	buf_addf(out, "templates in memory: %zu (evicted %" PRIu64 ")",
+	    lw_tmpl_store_count(e->tmpls), lw_tmpl_store_evictions(e->tmpls));
+	buf_adds(out, "\nbusiest error/warning templates in the window:");
+	engine_top_templates(e, out, now, LW_LVL_WARNING);
+	for (i = 0; i < e->nmetrics; i++) {
+		struct lw_metric *m = &e->metrics[i];
+
+		buf_addf(out, "\nmetric %s: %zu samples, avg %g, max %g, "
+		    "p95 %g", e->cfg->metrics[i].name, m->n,
+		    lw_metric_stat(m, LW_MSTAT_AVG),
+		    lw_metric_stat(m, LW_MSTAT_MAX),
+		    lw_metric_stat(m, LW_MSTAT_P95));
+	}
+}
