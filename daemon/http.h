@@ -61,7 +61,7 @@ typedef void (*http_done_cb)(const struct http_result *, void *arg);
 struct http_opts {
 	const char		*method;	/* NULL: POST with a body, else GET */
 	const char		*url;		/* http:// or https:// only */
-	const char		*content_type;	/* NULL: no Content-Type header */
+	const char		*content_type;	/* NULL: curl's (form) for a POST */
 	const char		*body;		/* may be NULL */
 	size_t			 body_len;
 	const char *const	*headers;	/* "Name: value", NULL-terminated */

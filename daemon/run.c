@@ -439,6 +439,8 @@ daemon_shutdown(struct lw_daemon *d)
 		daemon_commit(d);
 	}
 	/* In-flight deliveries stay pending in the outbox. */
+	if (d->http != NULL)
+		http_abort_all(d->http, 1);
 	http_free(d->http);
 	d->http = NULL;
 	sinks_free(d);

@@ -112,6 +112,11 @@ webhook_done(const struct http_result *r, void *arg)
 	char			 reason[256];
 	enum outq_result	 res;
 
+	if (r->curl_code == CURLE_ABORTED_BY_CALLBACK) {
+		/* Shutdown: the alert stays pending in the outbox. */
+		free(job);
+		return;
+	}
 	res = http_classify(r, reason, sizeof(reason));
 	outq_done(job->q, job->it, res, r->retry_after, reason);
 	free(job);

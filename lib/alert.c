@@ -280,7 +280,8 @@ json_add_string(cJSON *o, const char *name, const char *s)
 		fatalx("%s: repair buffer too small", __func__);
 	if ((item = cJSON_CreateString(buf_str(&b))) == NULL)
 		fatalx("%s: out of memory", __func__);
-	cJSON_AddItemToObject(o, name, item);
+	if (!cJSON_AddItemToObject(o, name, item))
+		fatalx("%s: out of memory", __func__);
 	buf_free(&b);
 }
 
@@ -324,7 +325,8 @@ lw_alert_to_json(const struct lw_alert *a)
 				fatalx("%s: repair buffer", __func__);
 			if ((item = cJSON_CreateString(buf_str(&b))) == NULL)
 				fatalx("%s: out of memory", __func__);
-			cJSON_AddItemToArray(arr, item);
+			if (!cJSON_AddItemToArray(arr, item))
+				fatalx("%s: cJSON array", __func__);
 			buf_free(&b);
 		}
 	}

@@ -87,9 +87,10 @@ char	*lw_alert_to_json(const struct lw_alert *);
 
 /*
  * Parses what lw_alert_to_json wrote (the outbox after a restart); every
- * serialised field comes back equal, key is NULL.  Returns NULL on
- * malformed input: not an object, a field of the wrong type, an unknown
- * severity or source, an id too long, a bad time.  lw_alert_free it.
+ * serialised field comes back equal (a NULL string as "", a count exactly
+ * up to 2^53), key is NULL.  Returns NULL on malformed input: not one
+ * object, a field of the wrong type, an unknown severity or source, an id
+ * too long, a bad time, more than 10 evidence lines.  lw_alert_free it.
  */
 struct lw_alert *lw_alert_from_json(const char *, size_t);
 
@@ -97,8 +98,9 @@ struct lw_alert *lw_alert_from_json(const char *, size_t);
  * Appends a multi-line human-readable block for a terminal: time,
  * severity (with ANSI colour when color), title, rule/template/count,
  * detail and the evidence indented.  Every byte that came from outside is
- * escaped: control characters (C0, DEL, C1), invalid UTF-8 and
- * bidirectional overrides appear as \xNN or \u{NNNN}, a backslash as \\.
+ * escaped: C0 controls and DEL appear as \xNN, C1 controls, line
+ * separators and bidirectional overrides as \u{NNNN}, a backslash as \\,
+ * invalid UTF-8 as U+FFFD.
  * Returns 0, or -1 when out's maximum was hit.
  */
 int	 lw_alert_render_terminal(const struct lw_alert *, int color,

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "log.h"
 #include "redact.h"
 #include "xmalloc.h"
 
@@ -607,7 +608,7 @@ lw_redact(const struct lw_redactor *r, const char *s, size_t len,
 	/* Configured patterns, each over the previous one's result. */
 	md = pcre2_match_data_create(2, NULL);	/* match and group 1 */
 	if (md == NULL)
-		goto out;
+		fatalx("%s: out of memory", __func__);
 	if (buf_add(&a, out->data + start, out->len - start) == -1)
 		goto out;
 	src = &a;
@@ -670,8 +671,9 @@ lw_redactor_new(const char *const *pats, size_t n, char *err, size_t errsz)
 			    "%s", k + 1, (size_t)erroff, (const char *)msg);
 			goto fail;
 		}
-		pcre2_pattern_info(r->re[k], PCRE2_INFO_CAPTURECOUNT,
-		    &r->ngroups[k]);
+		if (pcre2_pattern_info(r->re[k], PCRE2_INFO_CAPTURECOUNT,
+		    &r->ngroups[k]) != 0)
+			r->ngroups[k] = 0;
 		(void)pcre2_jit_compile(r->re[k], PCRE2_JIT_COMPLETE);
 	}
 	return r;

@@ -5,7 +5,7 @@
  * ("api_key=[REDACTED]", "Authorization: Bearer [REDACTED]").
  *
  * Built-in rules, all hand-written scans (no regex):
- *  - values of keys whose name ends like password, passwd, passphrase, pwd,
+ *  - values of keys whose name ends like password, passwd, passphrase,
  *    secret, token, api_key/apikey/api-key, access_key, private_key,
  *    secret_key, listenKey, signature (case, '_', '-' and '.' ignored), in
  *    key=value, key: value, "key": "value", 'key': 'value', ?key=v&, and
@@ -22,7 +22,7 @@
  *  - runs of 32 or more hex digits forming a whole word (0x kept);
  *  - base64/base64url runs of 40 or more characters that look random:
  *    at least 1/6 upper case, 1/6 lower case, a digit, and frequent
- *    changes of character class.  Order ids such as
+ *    changes of character class, not mostly lower-case words.  Ids such as
  *    SEGBC5ecfa912a4fb33702cf33c8a169b70e1bda (upper prefix + hex) and
  *    CamelCase identifiers do not qualify.
  * Kept on purpose: UUIDs (8-4-4-4-12 hex: the dashes split them into short

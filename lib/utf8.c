@@ -70,8 +70,12 @@ lw_utf8_cut(const char *s, size_t len)
 	const unsigned char	*u = (const unsigned char *)s;
 	size_t			 i = len;
 
-	/* Step back over continuation bytes to the start of a sequence. */
-	while (i > 0 && i > len - 4 && (u[i - 1] & 0xc0) == 0x80)
+	/*
+	 * Step back over at most three continuation bytes to the start of
+	 * a sequence.  Counted as len - i so that a len below 4 cannot
+	 * wrap around and let a split sequence through.
+	 */
+	while (i > 0 && len - i < 3 && (u[i - 1] & 0xc0) == 0x80)
 		i--;
 	if (i > 0 && u[i - 1] >= 0xc0) {
 		size_t	 start = i - 1;
