@@ -39,11 +39,15 @@ lw_lines_reset(struct lw_lines *l, uint64_t offset)
 void
 lw_lines_setmax(struct lw_lines *l, size_t max)
 {
-	l->max = max ? max : 1;
-	if (l->len > l->max) {
-		l->skipped += l->len - l->max;
-		l->len = l->max;
+	max = max ? max : 1;
+	if (l->len > max) {
+		l->skipped += l->len - max;
+		l->len = max;
 	}
+	/* The pending buffer was sized for the old cap. */
+	if (l->buf != NULL && max != l->max)
+		l->buf = xreallocarray(l->buf, max, 1);
+	l->max = max;
 }
 
 uint64_t
@@ -70,11 +74,12 @@ lines_keep(struct lw_lines *l, const char *p, size_t n)
 	l->len += n;
 }
 
+/* strip_cr: p ends with the '\r' of a CRLF line ending. */
 static void
 lines_emit(struct lw_lines *l, const char *p, size_t n, size_t cut,
-    uint64_t end, lw_line_cb cb, void *arg)
+    int strip_cr, uint64_t end, lw_line_cb cb, void *arg)
 {
-	if (cut == 0 && n > 0 && p[n - 1] == '\r')
+	if (strip_cr && n > 0)
 		n--;
 	cb(p, n, cut, l->start, end, arg);
 	l->start = end;
@@ -86,6 +91,7 @@ lw_lines_feed(struct lw_lines *l, const char *data, size_t len,
 {
 	const char	*p = data, *end = data + len, *nl;
 	size_t		 n;
+	int		 cr;
 
 	while (p < end) {
 		nl = memchr(p, '\n', (size_t)(end - p));
@@ -98,11 +104,26 @@ lw_lines_feed(struct lw_lines *l, const char *data, size_t len,
 		l->offset += n + 1;
 		if (l->len == 0 && l->skipped == 0 && n <= l->max) {
 			/* The common case: a whole line inside this chunk. */
-			lines_emit(l, p, n, 0, l->offset, cb, arg);
+			lines_emit(l, p, n, 0, n > 0 && p[n - 1] == '\r',
+			    l->offset, cb, arg);
 		} else {
+			/*
+			 * The '\r' of a CRLF ending is not content, so it must
+			 * not count as a cut byte: a line of exactly the cap
+			 * is not cut.  Skipped bytes are the line's tail, so
+			 * a skipped '\r' is the last of them.  (When it was
+			 * skipped in an earlier chunk and '\n' opens this one
+			 * it is no longer known, and counts.)
+			 */
+			cr = n > 0 ? p[n - 1] == '\r' : l->skipped == 0 &&
+			    l->len > 0 && l->buf[l->len - 1] == '\r';
 			lines_keep(l, p, n);
+			if (cr && l->skipped > 0) {
+				l->skipped--;
+				cr = 0;
+			}
 			lines_emit(l, l->buf ? l->buf : "", l->len,
-			    l->skipped, l->offset, cb, arg);
+			    l->skipped, cr, l->offset, cb, arg);
 			l->len = 0;
 			l->skipped = 0;
 		}
@@ -115,8 +136,9 @@ lw_lines_finish(struct lw_lines *l, lw_line_cb cb, void *arg)
 {
 	if (l->len == 0 && l->skipped == 0)
 		return;
-	lines_emit(l, l->buf ? l->buf : "", l->len, l->skipped, l->offset,
-	    cb, arg);
+	lines_emit(l, l->buf ? l->buf : "", l->len, l->skipped,
+	    l->skipped == 0 && l->len > 0 && l->buf[l->len - 1] == '\r',
+	    l->offset, cb, arg);
 	l->len = 0;
 	l->skipped = 0;
 }
