@@ -37,6 +37,7 @@ struct lw_daemon {
 	int			 learning;	/* first-run pass */
 	int			 in_batch;	/* a transaction is open */
 	uint64_t		 batch_bytes;
+	int64_t			 arrival_ms;	/* wall clock of the last read */
 	int			 stopping;
 	int			 jsonl_warned;
 

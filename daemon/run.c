@@ -78,7 +78,7 @@ line_cb(const char *line, size_t len, size_t cut, uint64_t start,
 
 	(void)start;
 	(void)end;
-	lw_engine_feed(d->eng, line, len, cut, lw_wall_ms());
+	lw_engine_feed(d->eng, line, len, cut, d->arrival_ms);
 }
 
 static void
@@ -88,6 +88,8 @@ tail_data(const char *buf, size_t n, uint64_t off, void *arg)
 
 	(void)off;
 	daemon_begin(d);
+	/* One clock read per chunk: lines of one read() arrived together. */
+	d->arrival_ms = lw_wall_ms();
 	lw_lines_feed(&d->lines, buf, n, line_cb, d);
 	lw_engine_touch(d->eng, lw_mono_ms());
 	d->batch_bytes += n;
@@ -127,6 +129,7 @@ tail_event(enum tail_event ev, uint64_t dev, uint64_t ino, uint64_t off,
 		break;
 	case TAIL_ROTATED:
 	case TAIL_VANISHED:
+		d->arrival_ms = lw_wall_ms();
 		/* The old file's last line counts even without '\n'. */
 		lw_lines_finish(&d->lines, line_cb, d);
 		lw_engine_flush(d->eng);
@@ -402,6 +405,7 @@ daemon_run(struct lw_daemon *d)
 	daemon_open_tail(d);
 	if (d->once) {
 		tail_poll(d->tail);
+		d->arrival_ms = lw_wall_ms();
 		lw_lines_finish(&d->lines, line_cb, d);
 		lw_engine_flush(d->eng);
 		daemon_commit(d);

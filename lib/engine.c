@@ -57,6 +57,7 @@ struct lw_engine {
 	pcre2_match_data	**md;
 	size_t			 nmetrics;
 	int64_t			 metric_eval_sec;
+	int			 metric_dirty;	/* samples since last eval */
 	struct lw_redactor	*red;
 
 	/* The pending record's ring entries: [rec_seq, ring.seq]. */
@@ -345,7 +346,26 @@ engine_evidence(struct lw_engine *e, struct lw_alert *a, enum evsel sel,
 	buf_free(&line);
 }
 
-/* Build and hand out one alert; NULL key means one key per rule. */
+/*
+ * 1 when an alert with this key may go out now; it is then recorded as
+ * sent.  Rules ask before they build the alert's text: a condition that
+ * holds for a while re-evaluates on every record, and almost all of
+ * those evaluations end here.
+ */
+static int
+engine_gate(struct lw_engine *e, const char *key, int64_t when_ms)
+{
+	if (e->learning)
+		return 0;
+	if (!cooldown_pass(e, key, when_ms)) {
+		e->stats.suppressed++;
+		return 0;
+	}
+	return 1;
+}
+
+/* Build and hand out one alert (the gate was passed); NULL key means one
+ * key per rule. */
 static void
 engine_raise(struct lw_engine *e, const char *rule, enum lw_sev sev,
     const char *key, int64_t when_ms, const char *title, const char *detail,
@@ -354,12 +374,7 @@ engine_raise(struct lw_engine *e, const char *rule, enum lw_sev sev,
 {
 	struct lw_alert	*a;
 
-	if (e->learning)
-		return;
-	if (!cooldown_pass(e, key ? key : rule, when_ms)) {
-		e->stats.suppressed++;
-		return;
-	}
+	(void)when_ms;
 	a = lw_alert_new();
 	a->severity = sev;
 	lw_alert_set_rule(a, rule);
@@ -441,10 +456,12 @@ rule_counts(struct lw_engine *e, const struct lw_record *r, int64_t t)
 	struct buf		 d;
 	uint64_t		 n;
 
-	human_window(c->rules.window, w, sizeof(w));
+	w[0] = '\0';
 	buf_init(&d, 4096);
 	if (r->level >= LW_LVL_ERROR && c->rules.errors > 0 &&
-	    (n = lw_window_atleast(&e->win, LW_LVL_ERROR)) >= c->rules.errors) {
+	    (n = lw_window_atleast(&e->win, LW_LVL_ERROR)) >= c->rules.errors &&
+	    engine_gate(e, "errors", t)) {
+		human_window(c->rules.window, w, sizeof(w));
 		snprintf(title, sizeof(title), "%" PRIu64 " errors in the "
 		    "last %s", n, w);
 		buf_addf(&d, "%" PRIu64 " ERROR/CRITICAL records within %s "
@@ -456,7 +473,9 @@ rule_counts(struct lw_engine *e, const struct lw_record *r, int64_t t)
 	}
 	buf_reset(&d);
 	if (r->level == LW_LVL_WARNING && c->rules.warnings > 0 &&
-	    (n = e->win.n[LW_LVL_WARNING]) >= c->rules.warnings) {
+	    (n = e->win.n[LW_LVL_WARNING]) >= c->rules.warnings &&
+	    engine_gate(e, "warnings", t)) {
+		human_window(c->rules.window, w, sizeof(w));
 		snprintf(title, sizeof(title), "%" PRIu64 " warnings in the "
 		    "last %s", n, w);
 		buf_addf(&d, "%" PRIu64 " WARNING records within %s "
@@ -469,6 +488,16 @@ rule_counts(struct lw_engine *e, const struct lw_record *r, int64_t t)
 	buf_free(&d);
 }
 
+/* "prefix" + 16 hex digits, without printf on the per-record path. */
+static void
+rule_key(char out[64], const char *prefix, const char *idstr)
+{
+	size_t	n = strlen(prefix);
+
+	memcpy(out, prefix, n);
+	memcpy(out + n, idstr, LW_TMPL_IDSTR_LEN);
+}
+
 static void
 rule_template(struct lw_engine *e, const struct lw_record *r, int64_t t,
     struct lw_tmpl *tp, const struct lw_tally_ent *te, int is_new)
@@ -479,9 +508,10 @@ rule_template(struct lw_engine *e, const struct lw_record *r, int64_t t,
 	struct buf		 d;
 
 	lw_tmpl_idstr(tp->id, idstr);
-	human_window(c->rules.window, w, sizeof(w));
 	buf_init(&d, 4096);
-	if (is_new && c->rules.new_error && !e->quiet_new) {
+	rule_key(key, "new_error:", idstr);
+	if (is_new && c->rules.new_error && !e->quiet_new &&
+	    engine_gate(e, key, t)) {
 		snprintf(title, sizeof(title), "New %s: %s",
 		    r->level >= LW_LVL_ERROR ? "error" : "warning", tp->text);
 		buf_addf(&d, "First sighting ever of this %s template "
@@ -492,14 +522,17 @@ rule_template(struct lw_engine *e, const struct lw_record *r, int64_t t,
 			    (int)(r->component.len > 128 ? 128 :
 			    r->component.len), r->component.p);
 		buf_adds(&d, ".");
-		snprintf(key, sizeof(key), "new_error:%s", idstr);
 		engine_raise(e, "new_error", LW_SEV_WARNING, key, t, title,
 		    buf_str(&d), 1, 1, tp->text, EV_RECORD, 0, tp->id, 0);
 	}
 	buf_reset(&d);
+	rule_key(key, "repeat:", idstr);
 	if (r->level >= LW_LVL_ERROR && c->rules.repeat > 0 &&
-	    lw_tally_reached(&e->tmpl_tally, te, c->rules.repeat)) {
+	    lw_tally_reached(&e->tmpl_tally, te, c->rules.repeat) &&
+	    engine_gate(e, key, t)) {
 		uint64_t n = lw_tally_count(&e->tmpl_tally, te, t);
+
+		human_window(c->rules.window, w, sizeof(w));
 
 		if (n < c->rules.repeat)
 			n = c->rules.repeat;
@@ -509,7 +542,6 @@ rule_template(struct lw_engine *e, const struct lw_record *r, int64_t t,
 		    "within %s (threshold %u); %" PRIu64 " times since "
 		    "logwarden started watching.", n, w, c->rules.repeat,
 		    te->total);
-		snprintf(key, sizeof(key), "repeat:%s", idstr);
 		engine_raise(e, "repeat", LW_SEV_WARNING, key, t, title,
 		    buf_str(&d), 1, (long long)n, tp->text, EV_TMPL, 0,
 		    tp->id, 0);
@@ -560,7 +592,7 @@ rule_spike(struct lw_engine *e, int64_t t)
 	sd = sqrt(fmax(0, sq / nhist - mean * mean));
 	sd = fmax(sd, fmax(1.0, sqrt(mean)));
 	z = (cur - mean) / sd;
-	if (z < e->cfg->rules.spike)
+	if (z < e->cfg->rules.spike || !engine_gate(e, "spike", t))
 		return;
 	snprintf(title, sizeof(title), "Error rate spike: %.0f errors in "
 	    "the last minute (z = %.1f)", cur, z);
@@ -581,7 +613,6 @@ rule_metrics(struct lw_engine *e, int64_t t)
 	char			 title[256], key[128], w[32];
 	struct buf		 d;
 
-	human_window(c->rules.window, w, sizeof(w));
 	buf_init(&d, 1024);
 	for (i = 0; i < e->nmetrics; i++) {
 		const struct lw_metric_cfg	*mc = &c->metrics[i];
@@ -600,15 +631,16 @@ rule_metrics(struct lw_engine *e, int64_t t)
 			how = "below";
 			lim = mc->below;
 		}
-		if (how == NULL)
+		snprintf(key, sizeof(key), "metric:%s", mc->name);
+		if (how == NULL || !engine_gate(e, key, t))
 			continue;
+		human_window(c->rules.window, w, sizeof(w));
 		snprintf(title, sizeof(title), "%s %s %g is %s %g",
 		    mc->name, lw_stat_name(mc->stat), v, how, lim);
 		buf_reset(&d);
 		buf_addf(&d, "Over the last %s, %zu samples of %s: %s %g "
 		    "(threshold: %s %g).", w, m->n, mc->name,
 		    lw_stat_name(mc->stat), v, how, lim);
-		snprintf(key, sizeof(key), "metric:%s", mc->name);
 		engine_raise(e, key, LW_SEV_WARNING, key, t, title,
 		    buf_str(&d), 1, (long long)m->n, NULL, EV_METRIC, 0, 0,
 		    (unsigned)i);
@@ -748,9 +780,16 @@ engine_record(struct lw_engine *e, const struct lw_record *r,
 	} else
 		engine_mark_ring(e, lvl, 0, mbits, first_seq, last_seq);
 
-	/* Metric statistics: once per second of log time at most. */
-	if (e->nmetrics > 0 && (mbits || t / 1000 != e->metric_eval_sec)) {
+	/*
+	 * Metric statistics (max and p95 scan their samples): when a new
+	 * second of log time begins, and at the end of each batch read
+	 * (lw_engine_flush), so a live spike is seen at once.
+	 */
+	if (mbits)
+		e->metric_dirty = 1;
+	if (e->metric_dirty && t / 1000 != e->metric_eval_sec) {
 		e->metric_eval_sec = t / 1000;
+		e->metric_dirty = 0;
 		rule_metrics(e, t);
 	}
 }
@@ -786,6 +825,10 @@ lw_engine_flush(struct lw_engine *e)
 
 	if (lw_asm_flush(e->as, &rec))
 		engine_record(e, &rec, e->rec_seq, e->ring.seq);
+	if (e->metric_dirty && e->last_time_ms != INT64_MIN) {
+		e->metric_dirty = 0;
+		rule_metrics(e, e->last_time_ms);
+	}
 	e->have_pending = 0;
 	e->rec_seq = 0;
 }
@@ -813,6 +856,10 @@ lw_engine_tick(struct lw_engine *e, int64_t mono_ms)
 	if (idle < (int64_t)s * 1000)
 		return;
 	e->silence_fired = 1;
+	/* Silence has one key and uses the clock, not log time: a cooldown
+	 * measured in log time would never expire while nothing is logged. */
+	if (!engine_gate(e, "silence", lw_wall_ms()))
+		return;
 	snprintf(title, sizeof(title), "Bot stalled: no new log line for "
 	    "%lld s", (long long)(idle / 1000));
 	buf_init(&d, 1024);
@@ -823,8 +870,6 @@ lw_engine_tick(struct lw_engine *e, int64_t mono_ms)
 		lw_iso8601(e->stats.last_log_ms, last, sizeof(last));
 		buf_addf(&d, " Last log time seen: %s.", last);
 	}
-	/* Silence has one key and uses the clock, not log time: a cooldown
-	 * measured in log time would never expire while nothing is logged. */
 	engine_raise(e, "silence", LW_SEV_CRITICAL, NULL, lw_wall_ms(), title,
 	    buf_str(&d), 0, 0, NULL, EV_LAST, 0, 0, 0);
 	buf_free(&d);
