@@ -22,6 +22,7 @@
 #include "miner.h"
 #include "record.h"
 #include "tally.h"
+#include "utf8.h"
 #include "window.h"
 #include "xmalloc.h"
 
@@ -237,39 +238,46 @@ cooldown_find(struct lw_engine *e, const char *key)
  * 1 when key may fire at now_ms (log time) and then records it.  The
  * database remembers keys across restarts; memory holds the recent ones.
  */
+/* Remember key in memory, making room by forgetting the stalest key
+ * (the database still has it). */
+static struct cooldown *
+cooldown_add(struct lw_engine *e, const char *key, int64_t last_ms)
+{
+	struct cooldown	*c;
+	size_t		 i, old;
+
+	if (e->ncd >= ENGINE_COOLDOWNS) {
+		for (old = 0, i = 1; i < e->ncd; i++)
+			if (e->cd[i].last_ms < e->cd[old].last_ms)
+				old = i;
+		free(e->cd[old].key);
+		e->cd[old] = e->cd[--e->ncd];
+	}
+	if (e->ncd % 64 == 0)
+		e->cd = xreallocarray(e->cd, e->ncd + 64, sizeof(*e->cd));
+	c = &e->cd[e->ncd++];
+	c->key = xstrdup(key);
+	c->last_ms = last_ms;
+	return c;
+}
+
+/*
+ * 1 when key may fire at now_ms (log time) and then records it.  The
+ * database remembers keys across restarts; memory holds the recent ones.
+ */
 static int
 cooldown_pass(struct lw_engine *e, const char *key, int64_t now_ms)
 {
 	struct cooldown	*c = cooldown_find(e, key);
 	int64_t		 last, cool = (int64_t)e->cfg->alerts.cooldown * 1000;
-	size_t		 i, old;
 
 	if (c == NULL && e->st != NULL &&
-	    lw_state_cooldown_get(e->st, key, &last) == 1) {
-		if (e->ncd % 64 == 0)
-			e->cd = xreallocarray(e->cd, e->ncd + 64,
-			    sizeof(*e->cd));
-		c = &e->cd[e->ncd++];
-		c->key = xstrdup(key);
-		c->last_ms = last;
-	}
+	    lw_state_cooldown_get(e->st, key, &last) == 1)
+		c = cooldown_add(e, key, last);
 	if (c != NULL && now_ms - c->last_ms < cool && now_ms >= c->last_ms)
 		return 0;
-	if (c == NULL) {
-		if (e->ncd >= ENGINE_COOLDOWNS) {
-			/* Forget the stalest key; the DB still has it. */
-			for (old = 0, i = 1; i < e->ncd; i++)
-				if (e->cd[i].last_ms < e->cd[old].last_ms)
-					old = i;
-			free(e->cd[old].key);
-			e->cd[old] = e->cd[--e->ncd];
-		}
-		if (e->ncd % 64 == 0)
-			e->cd = xreallocarray(e->cd, e->ncd + 64,
-			    sizeof(*e->cd));
-		c = &e->cd[e->ncd++];
-		c->key = xstrdup(key);
-	}
+	if (c == NULL)
+		c = cooldown_add(e, key, now_ms);
 	c->last_ms = now_ms;
 	if (e->st != NULL)
 		lw_state_cooldown_put(e->st, key, now_ms);
@@ -336,9 +344,12 @@ engine_evidence(struct lw_engine *e, struct lw_alert *a, enum evsel sel,
 			lw_alert_add_evidence(a, e->red, r->text, r->len);
 			continue;
 		}
-		/* SPEC: a line cut at max_line_bytes ends with the marker. */
-		buf_add(&line, r->text, r->len > LW_ALERT_EVIDENCE_MAX - 32 ?
-		    LW_ALERT_EVIDENCE_MAX - 32 : r->len);
+		/* SPEC: a line cut at max_line_bytes ends with the marker.
+		 * Room is left for redaction markers, so that the alert
+		 * does not cut the line a second time. */
+		buf_add(&line, r->text, lw_utf8_cut(r->text,
+		    r->len > LW_ALERT_EVIDENCE_MAX - 512 ?
+		    LW_ALERT_EVIDENCE_MAX - 512 : r->len));
 		buf_addf(&line, "\xe2\x80\xa6[cut %zu bytes]",
 		    r->cut + (r->len - (line.len)));
 		lw_alert_add_evidence(a, e->red, line.data, line.len);
@@ -686,23 +697,26 @@ engine_match_metrics(struct lw_engine *e, const struct lw_record *r,
 /* Mark the ring lines of the record just completed. */
 static void
 engine_mark_ring(struct lw_engine *e, enum lw_level lvl, uint64_t tmpl,
-    uint32_t metrics, uint64_t first_seq, uint64_t last_seq)
+    uint32_t metrics, uint64_t first_seq, uint64_t last_seq, int late)
 {
-	uint64_t		 s;
+	uint64_t		 s, from = first_seq;
 	struct lw_ring_entry	*r;
 
 	if (first_seq == 0)
 		return;
+	/* A record longer than the ring: only its tail is still there. */
 	if (last_seq - first_seq >= e->ring.count)
-		first_seq = last_seq - e->ring.count + 1;
-	for (s = first_seq; s <= last_seq; s++) {
+		from = last_seq - e->ring.count + 1;
+	for (s = from; s <= last_seq; s++) {
 		if ((r = lw_ring_byseq(&e->ring, s)) == NULL)
 			continue;
 		r->level = lvl;
 		r->tmpl_id = tmpl;
 		/* Only the header line carries the metric match. */
 		r->metrics = s == first_seq ? metrics : 0;
-		r->head = s == first_seq;
+		/* Late lines continue a record whose first line came
+		 * earlier: none of them is a first line. */
+		r->head = s == first_seq && !late;
 	}
 }
 
@@ -726,7 +740,7 @@ engine_record(struct lw_engine *e, const struct lw_record *r,
 			lw_window_add(&e->win, t / 1000, LW_LVL_ERROR, 0);
 			e->stats.per_level[LW_LVL_ERROR]++;
 			engine_mark_ring(e, LW_LVL_ERROR, 0, 0, first_seq,
-			    last_seq);
+			    last_seq, 1);
 			rule_counts(e, r, t);
 		}
 		return;
@@ -772,13 +786,13 @@ engine_record(struct lw_engine *e, const struct lw_record *r,
 				    (int)lvl, t, t, 1);
 		}
 		te = lw_tally_add(&e->tmpl_tally, id, t, NULL, 0);
-		engine_mark_ring(e, lvl, id, mbits, first_seq, last_seq);
+		engine_mark_ring(e, lvl, id, mbits, first_seq, last_seq, 0);
 		rule_counts(e, r, t);
 		rule_template(e, r, t, tp, te, is_new);
 		if (lvl >= LW_LVL_ERROR)
 			rule_spike(e, t);
 	} else
-		engine_mark_ring(e, lvl, 0, mbits, first_seq, last_seq);
+		engine_mark_ring(e, lvl, 0, mbits, first_seq, last_seq, 0);
 
 	/*
 	 * Metric statistics (max and p95 scan their samples): when a new
@@ -848,7 +862,7 @@ lw_engine_tick(struct lw_engine *e, int64_t mono_ms)
 	struct buf	 d;
 	int64_t		 idle;
 
-	if (s == 0 || e->silence_fired)
+	if (s == 0 || e->silence_fired || e->learning)
 		return;
 	if (e->last_line_mono == 0)
 		e->last_line_mono = mono_ms;	/* nothing seen yet */

@@ -111,12 +111,12 @@ teardown(void **state)
 	return 0;
 }
 
-/* Write the INI, load it, open the state and build the engine. */
-static void
-fx_start(struct fx *f, const struct rules *r)
+/* Write the INI and load it. */
+static struct lw_config *
+fx_config(struct fx *f, const struct rules *r)
 {
 	struct lw_cfgerrs	 errs = { NULL, 0 };
-	char			 err[256];
+	struct lw_config	*cfg;
 	FILE			*fp;
 
 	fp = fopen(f->ini, "w");
@@ -132,13 +132,23 @@ fx_start(struct fx *f, const struct rules *r)
 	fprintf(fp, "[llm]\nenabled = no\n[alerts]\ncooldown = %u\n%s",
 	    r->cooldown, r->extra ? r->extra : "");
 	assert_int_equal(fclose(fp), 0);
-	f->cfg = lw_config_load(f->ini, &errs);
-	if (f->cfg == NULL) {
+	cfg = lw_config_load(f->ini, &errs);
+	if (cfg == NULL) {
 		lw_cfgerrs_print(&errs, stderr);
 		lw_cfgerrs_free(&errs);
 		fail_msg("config did not load");
 	}
 	lw_cfgerrs_free(&errs);
+	return cfg;
+}
+
+/* Load the config, open the state and build the engine. */
+static void
+fx_start(struct fx *f, const struct rules *r)
+{
+	char	err[256];
+
+	f->cfg = fx_config(f, r);
 	f->st = lw_state_open(f->cfg->state.dir, err, sizeof(err));
 	if (f->st == NULL)
 		fail_msg("state: %s", err);
@@ -159,6 +169,12 @@ static void
 feed_raw(struct fx *f, const char *line, size_t len)
 {
 	lw_engine_feed(f->e, line, len, 0, f->arrival);
+}
+
+static void
+feed_str(struct fx *f, const char *line)
+{
+	feed_raw(f, line, strlen(line));
 }
 
 /* One record in the seed format at log time ms, flushed. */
@@ -597,6 +613,83 @@ test_metric_expiry(void **state)
 }
 
 static void
+test_metric_count_below(void **state)
+{
+	struct fx	*f = *state;
+	struct rules	 r = { .window = 60, .extra = "[metric.fills]\n"
+				   "pattern = filled qty=([0-9]+)\n"
+				   "stat = count\nabove = 3\n"
+				   "[metric.balance]\n"
+				   "pattern = balance=([0-9.]+)\n"
+				   "stat = avg\nbelow = 10\n" };
+	int64_t		 t = t0();
+
+	fx_start(f, &r);
+	rec(f, t, "INFO", "Order filled qty=1");
+	rec(f, t + SEC, "INFO", "Order filled qty=2");
+	rec(f, t + 2 * SEC, "INFO", "Order filled qty=3");
+	assert_int_equal(f->nal, 0);
+	rec(f, t + 3 * SEC, "INFO", "Order filled qty=4");
+	assert_int_equal(count_rule(f, "metric:fills"), 1);
+	assert_int_equal(last_of(f, "metric:fills")->count, 4);
+	rec(f, t + 4 * SEC, "INFO", "Wallet balance=12.0");
+	rec(f, t + 5 * SEC, "INFO", "Wallet balance=9.0");
+	assert_int_equal(count_rule(f, "metric:balance"), 0);	/* avg 10.5 */
+	rec(f, t + 6 * SEC, "INFO", "Wallet balance=8.0");	/* avg 9.67 */
+	assert_int_equal(count_rule(f, "metric:balance"), 1);
+	assert_non_null(strstr(last_of(f, "metric:balance")->title, "below"));
+}
+
+/* Without a state database the rules still work, in memory. */
+static void
+test_no_state(void **state)
+{
+	struct fx	*f = *state;
+	struct rules	 r = { .window = 60, .new_error = 1, .cooldown = 900,
+				   .errors = 2 };
+	int64_t		 t = t0();
+
+	fx_start(f, &r);
+	lw_engine_free(f->e);
+	f->e = lw_engine_new(f->cfg, NULL, NULL);
+	lw_engine_set_alert_cb(f->e, on_alert, f);
+	rec(f, t, "ERROR", "Stop loss 5 not placed");
+	rec(f, t + SEC, "ERROR", "Stop loss 6 not placed");
+	rec(f, t + 2 * SEC, "ERROR", "Stop loss 7 not placed");
+	assert_int_equal(count_rule(f, "new_error"), 1);
+	assert_int_equal(count_rule(f, "errors"), 1);	/* cooldown held */
+	assert_string_equal(last_of(f, "errors")->host, "localhost");
+}
+
+/* A reload: new thresholds apply, counters and templates are kept. */
+static void
+test_reconfig(void **state)
+{
+	struct fx		*f = *state;
+	struct rules		 r = { .window = 60, .errors = 5,
+				       .new_error = 1 };
+	struct lw_config	*cfg;
+	int64_t			 t = t0();
+	int			 i;
+
+	fx_start(f, &r);
+	for (i = 0; i < 3; i++)
+		rec(f, t + i * SEC, "ERROR", "Order placement failed");
+	assert_int_equal(count_rule(f, "new_error"), 1);
+	assert_int_equal(count_rule(f, "errors"), 0);
+	r.errors = 4;
+	r.max_line = 4096;
+	cfg = fx_config(f, &r);
+	lw_engine_reconfig(f->e, cfg);
+	lw_config_free(f->cfg);
+	f->cfg = cfg;
+	rec(f, t + 3 * SEC, "ERROR", "Order placement failed");
+	assert_int_equal(count_rule(f, "errors"), 1);
+	assert_int_equal(last_of(f, "errors")->count, 4);
+	assert_int_equal(count_rule(f, "new_error"), 1);
+}
+
+static void
 test_cooldown(void **state)
 {
 	struct fx		*f = *state;
@@ -684,6 +777,14 @@ test_evidence_redacted(void **state)
 	    "critical");
 	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(j,
 	    "evidence")), 10);
+	assert_string_equal(cJSON_GetObjectItem(j, "source")->valuestring,
+	    "rule");
+	assert_string_equal(cJSON_GetObjectItem(j, "host")->valuestring,
+	    "testhost");
+	assert_int_equal(cJSON_GetObjectItem(j, "count")->valueint, 12);
+	assert_null(cJSON_GetObjectItem(j, "template"));
+	assert_non_null(strstr(cJSON_GetObjectItem(j, "title")->valuestring,
+	    "12 errors"));
 	cJSON_Delete(j);
 	free(json);
 }
@@ -729,6 +830,44 @@ test_cut_evidence(void **state)
 	assert_string_equal(ev + strlen(ev) - strlen(mark), mark);
 	assert_int_equal(strlen(ev), 256 + strlen(mark));
 	assert_memory_equal(ev, line, 256);
+}
+
+/*
+ * A cut line longer than an evidence line: the marker counts every byte
+ * not shown, those cut by the splitter and those cut for the alert.
+ */
+static void
+test_cut_evidence_long(void **state)
+{
+	struct fx	*f = *state;
+	struct rules	 r = { .window = 60, .errors = 1 };
+	struct lw_lines	 l;
+	struct lw_alert	*a;
+	char		*line, want[64];
+	const char	*ev;
+	size_t		 n, total = 70000;
+
+	fx_start(f, &r);
+	line = calloc(1, total + 1);
+	assert_non_null(line);
+	n = (size_t)snprintf(line, total, "2025-03-20 09:15:23.145 "
+	    "[ERROR] Exchange - Order book dump: ");
+	memset(line + n, 'y', total - n);
+	line[total] = '\n';
+	lw_lines_init(&l, f->cfg->source.max_line_bytes, 0);
+	lw_lines_feed(&l, line, total + 1, to_engine, f);
+	lw_lines_free(&l);
+	lw_engine_flush(f->e);
+	assert_int_equal(f->nal, 1);
+	a = last_of(f, "errors");
+	ev = a->evidence[0];
+	assert_true(strlen(ev) <= LW_ALERT_EVIDENCE_MAX);
+	n = strlen(ev) - strlen("\xe2\x80\xa6[cut 67984 bytes]");
+	/* What is shown plus what the marker counts is the whole line. */
+	snprintf(want, sizeof(want), "\xe2\x80\xa6[cut %zu bytes]", total - n);
+	assert_string_equal(ev + n, want);
+	assert_memory_equal(ev, line, n);
+	free(line);
 }
 
 static void
@@ -824,6 +963,65 @@ test_traceback_one_error(void **state)
 	    "Strategy - Tick"));
 }
 
+/*
+ * A slow writer: the traceback comes after the record was flushed.  It
+ * turns the record into one error, once, and is not a record of its own.
+ */
+static void
+test_late_traceback(void **state)
+{
+	struct fx		*f = *state;
+	struct rules		 r = { .window = 60, .errors = 2 };
+	struct lw_engine_stats	 s;
+	int64_t			 t = t0();
+
+	fx_start(f, &r);
+	rec(f, t, "ERROR", "Order placement failed");
+	rec(f, t + SEC, "WARNING", "Reconnecting");
+	assert_int_equal(f->nal, 0);
+	feed_str(f, "Traceback (most recent call last):");
+	feed_str(f, "  File \"ws.py\", line 5, in run");
+	lw_engine_flush(f->e);
+	assert_int_equal(count_rule(f, "errors"), 1);
+	assert_int_equal(last_of(f, "errors")->count, 2);
+	/* More of the same traceback: not counted again. */
+	feed_str(f, "ConnectionResetError: peer closed");
+	lw_engine_flush(f->e);
+	lw_engine_stats(f->e, &s);
+	assert_int_equal(s.records, 2);
+	assert_int_equal(s.window_errors, 2);
+	assert_int_equal(count_rule(f, "errors"), 1);
+}
+
+/* Without flushes a record completes when the next header arrives. */
+static void
+test_streaming(void **state)
+{
+	static const char *const lines[] = {
+		"2025-03-20 09:15:20.000 [ERROR] Exchange - Order 1 failed",
+		"2025-03-20 09:15:21.000 [ERROR] Exchange - Order 2 failed",
+		"2025-03-20 09:15:22.000 [ERROR] Exchange - Order 3 failed",
+		"  with a continuation line",
+		"2025-03-20 09:15:23.000 [INFO] Strategy - Tick",
+	};
+	struct fx	*f = *state;
+	struct rules	 r = { .window = 60, .errors = 3 };
+	struct lw_alert	*a;
+	size_t		 i;
+
+	fx_start(f, &r);
+	for (i = 0; i < 4; i++)
+		feed_raw(f, lines[i], strlen(lines[i]));
+	assert_int_equal(f->nal, 0);	/* the third is still open */
+	feed_raw(f, lines[4], strlen(lines[4]));
+	assert_int_equal(f->nal, 1);
+	a = last_of(f, "errors");
+	assert_int_equal(a->count, 3);
+	/* The INFO line that closed the record is not evidence. */
+	assert_int_equal(a->nevidence, 3);
+	assert_non_null(strstr(a->evidence[2], "Order 3 failed"));
+}
+
 /* A record without a timestamp takes the previous record's time. */
 static void
 test_inherited_time(void **state)
@@ -836,7 +1034,7 @@ test_inherited_time(void **state)
 	fx_start(f, &r);
 	/* The very first record has no time: its arrival time is used. */
 	f->arrival = t0() - 3600 * SEC;
-	feed_raw(f, "INFO:root:starting", 18);
+	feed_str(f, "INFO:root:starting");
 	lw_engine_flush(f->e);
 	lw_engine_stats(f->e, &s);
 	assert_int_equal(s.last_log_ms, f->arrival);
@@ -844,7 +1042,7 @@ test_inherited_time(void **state)
 	/* Arrival is a day later than the log: a backlog being read. */
 	f->arrival = t + 86400 * SEC;
 	rec(f, t, "ERROR", "Order placement failed");
-	feed_raw(f, "ERROR:root:Connection lost", 26);
+	feed_str(f, "ERROR:root:Connection lost");
 	lw_engine_flush(f->e);
 	/* At the log's own time both are within the window. */
 	assert_int_equal(count_rule(f, "errors"), 1);
@@ -872,12 +1070,18 @@ main(void)
 		T(test_silence_off),
 		T(test_metric_p95),
 		T(test_metric_expiry),
+		T(test_metric_count_below),
+		T(test_no_state),
+		T(test_reconfig),
 		T(test_cooldown),
 		T(test_cooldown_keys),
 		T(test_evidence_redacted),
 		T(test_cut_evidence),
+		T(test_cut_evidence_long),
 		T(test_bad_bytes),
 		T(test_traceback_one_error),
+		T(test_late_traceback),
+		T(test_streaming),
 		T(test_inherited_time),
 #undef T
 	};
