@@ -3,6 +3,7 @@
 TERM, USR1), sd_notify, test-alert, templates, a broken state dir."""
 
 import os
+import subprocess
 import time
 
 import fakes
@@ -141,6 +142,43 @@ def test_state_dir_unusable_alerting_goes_on():
         env.log.append(line("ERROR", "still alerting"))
         env.wait_alerts(1, 5, "alert without a state database")
         assert d.stop() == 0
+
+
+def test_full_state_disk_alerting_goes_on():
+    with lwtest.Env() as env:
+        mnt = env.path("small")
+        os.mkdir(mnt)
+        r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=512k",
+                            "tmpfs", mnt], capture_output=True)
+        if r.returncode != 0:
+            raise lwtest.Skip("cannot mount a small tmpfs here (needs "
+                              "root): " + r.stderr.decode().strip())
+        try:
+            env.write_config({"rules": rules(errors=1, new_error=True),
+                              "state": {"dir": mnt}})
+            d = env.start()
+            d.wait_ready()
+            filler = os.path.join(mnt, "filler")
+            fd = os.open(filler, os.O_WRONLY | os.O_CREAT, 0o600)
+            try:
+                while os.write(fd, b"\0" * 4096) > 0:
+                    pass
+            except OSError:
+                pass            # ENOSPC: the disk is full now
+            os.close(fd)
+            for i in range(200):
+                env.log.append(line("ERROR", "distinct failure kind%s z" %
+                                    ("q" * i), i))
+            d.wait_stderr("alerting goes on")
+            env.wait_alerts(lambda a: len(a) >= 2, 10,
+                            "alerts despite the full state disk")
+            assert d.alive()
+            os.unlink(filler)
+            env.log.append(line("ERROR", "after space came back", 300))
+            d.wait_stderr("writes work again")
+            assert d.stop() == 0
+        finally:
+            subprocess.run(["umount", "-l", mnt])
 
 
 def test_test_alert_reports_per_sink():
