@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "fdio.h"
 #include "gen.h"
 #include "log.h"
 
@@ -51,24 +52,6 @@ gen_number(const char *s, uint64_t max, uint64_t *out, const char **errstr)
 		return -1;
 	}
 	*out = v;
-	return 0;
-}
-
-/* Writes all of p, retrying short writes and EINTR. */
-static int
-gen_write(int fd, const char *p, size_t n)
-{
-	ssize_t	w;
-
-	while (n > 0) {
-		if ((w = write(fd, p, n)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
 	return 0;
 }
 
@@ -146,14 +129,14 @@ main(int argc, char **argv)
 		}
 		done += got;
 		if (b.len >= GEN_FLUSH_AT) {
-			if (gen_write(fd, b.data, b.len) == -1) {
+			if (lw_write_all(fd, b.data, b.len) == -1) {
 				log_warn("write %s", path ? path : "stdout");
 				goto out;
 			}
 			buf_reset(&b);
 		}
 	}
-	if (b.len > 0 && gen_write(fd, b.data, b.len) == -1) {
+	if (b.len > 0 && lw_write_all(fd, b.data, b.len) == -1) {
 		log_warn("write %s", path ? path : "stdout");
 		goto out;
 	}

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "fdio.h"
 #include "gen.h"
 #include "log.h"
 #include "logwarden.h"
@@ -52,23 +53,6 @@ struct demo_count {
 static const char *demo_rules[] = { "errors", "warnings", "repeat",
     "new_error", "spike", "silence", "metric:latency", "other" };
 
-static int
-write_all(int fd, const char *p, size_t n)
-{
-	ssize_t	w;
-
-	while (n > 0) {
-		if ((w = write(fd, p, n)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* The fake bot: history first (so the daemon has something to learn),
  * then live lines with incidents, then nothing. */
 static void
@@ -87,7 +71,7 @@ demo_writer(const char *path, int ready_fd)
 		_exit(1);
 	for (i = 0; i < 4000; i++)
 		lw_gen_next(g, &b, -1);
-	if (write_all(fd, b.data, b.len) == -1)
+	if (lw_write_all(fd, b.data, b.len) == -1)
 		_exit(1);
 	if (write(ready_fd, &c, 1) != 1)
 		_exit(1);
@@ -104,7 +88,7 @@ demo_writer(const char *path, int ready_fd)
 
 			buf_reset(&b);
 			lw_gen_next(g, &b, lw_wall_ms());
-			if (write_all(fd, b.data, b.len) == -1)
+			if (lw_write_all(fd, b.data, b.len) == -1)
 				_exit(1);
 			nanosleep(&ts, NULL);
 		}

@@ -459,44 +459,41 @@ engine_top_templates(struct lw_engine *e, struct buf *out, int64_t now_ms,
 
 /* ---- rules -------------------------------------------------------- */
 
+/* One counting rule: n records of level lvl or worse reached threshold. */
+static void
+rule_count(struct lw_engine *e, int64_t t, const char *rule,
+    enum lw_sev sev, enum lw_level lvl, const char *what, uint64_t n,
+    unsigned threshold)
+{
+	char		title[256], w[32];
+	struct buf	d;
+
+	if (threshold == 0 || n < threshold || !engine_gate(e, rule, t))
+		return;
+	human_window(e->cfg->rules.window, w, sizeof(w));
+	snprintf(title, sizeof(title), "%" PRIu64 " %s in the last %s", n,
+	    rule, w);
+	buf_init(&d, 4096);
+	buf_addf(&d, "%" PRIu64 " %s records within %s (threshold %u).", n,
+	    what, w, threshold);
+	engine_top_templates(e, &d, t, lvl);
+	engine_raise(e, rule, sev, NULL, t, title, buf_str(&d), 1,
+	    (long long)n, NULL, EV_LEVEL, lvl, 0, 0);
+	buf_free(&d);
+}
+
 static void
 rule_counts(struct lw_engine *e, const struct lw_record *r, int64_t t)
 {
 	const struct lw_config	*c = e->cfg;
-	char			 title[256], w[32];
-	struct buf		 d;
-	uint64_t		 n;
 
-	w[0] = '\0';
-	buf_init(&d, 4096);
-	if (r->level >= LW_LVL_ERROR && c->rules.errors > 0 &&
-	    (n = lw_window_atleast(&e->win, LW_LVL_ERROR)) >= c->rules.errors &&
-	    engine_gate(e, "errors", t)) {
-		human_window(c->rules.window, w, sizeof(w));
-		snprintf(title, sizeof(title), "%" PRIu64 " errors in the "
-		    "last %s", n, w);
-		buf_addf(&d, "%" PRIu64 " ERROR/CRITICAL records within %s "
-		    "(threshold %u).", n, w, c->rules.errors);
-		engine_top_templates(e, &d, t, LW_LVL_ERROR);
-		engine_raise(e, "errors", LW_SEV_CRITICAL, NULL, t, title,
-		    buf_str(&d), 1, (long long)n, NULL, EV_LEVEL,
-		    LW_LVL_ERROR, 0, 0);
-	}
-	buf_reset(&d);
-	if (r->level == LW_LVL_WARNING && c->rules.warnings > 0 &&
-	    (n = e->win.n[LW_LVL_WARNING]) >= c->rules.warnings &&
-	    engine_gate(e, "warnings", t)) {
-		human_window(c->rules.window, w, sizeof(w));
-		snprintf(title, sizeof(title), "%" PRIu64 " warnings in the "
-		    "last %s", n, w);
-		buf_addf(&d, "%" PRIu64 " WARNING records within %s "
-		    "(threshold %u).", n, w, c->rules.warnings);
-		engine_top_templates(e, &d, t, LW_LVL_WARNING);
-		engine_raise(e, "warnings", LW_SEV_WARNING, NULL, t, title,
-		    buf_str(&d), 1, (long long)n, NULL, EV_LEVEL,
-		    LW_LVL_WARNING, 0, 0);
-	}
-	buf_free(&d);
+	if (r->level >= LW_LVL_ERROR)
+		rule_count(e, t, "errors", LW_SEV_CRITICAL, LW_LVL_ERROR,
+		    "ERROR/CRITICAL", lw_window_atleast(&e->win, LW_LVL_ERROR),
+		    c->rules.errors);
+	else if (r->level == LW_LVL_WARNING)
+		rule_count(e, t, "warnings", LW_SEV_WARNING, LW_LVL_WARNING,
+		    "WARNING", e->win.n[LW_LVL_WARNING], c->rules.warnings);
 }
 
 /* "prefix" + 16 hex digits, without printf on the per-record path. */

@@ -113,6 +113,15 @@ def test_sigterm_exits_0_quickly_and_saves_the_offset():
         assert d2.stop() == 0
 
 
+def test_watchdog_pings_when_asked():
+    with lwtest.Env() as env:
+        env.write_config({"rules": rules()})
+        d = env.start(env={"WATCHDOG_USEC": "200000"})
+        d.wait_ready()
+        d.wait_notify("WATCHDOG=1", count=3, timeout=5)
+        assert d.stop() == 0
+
+
 def test_sigusr1_status():
     with lwtest.Env() as env:
         env.write_config({"rules": rules()})
