@@ -909,6 +909,42 @@ lw_engine_ring(struct lw_engine *e)
 	return &e->ring;
 }
 
+/* The components that logged most in the window (names escaped: they
+ * come from the log). */
+static void
+engine_top_components(struct lw_engine *e, struct buf *out, int64_t now)
+{
+	const struct lw_tally	*t = &e->comp_tally;
+	const struct lw_tally_ent *top[5] = { NULL };
+	uint64_t		 topn[5] = { 0 };
+	size_t			 i;
+	int			 j, k;
+
+	for (i = 0; i < t->cap; i++) {
+		uint64_t n;
+
+		if (t->v[i].key == 0 ||
+		    (n = lw_tally_count(t, &t->v[i], now)) == 0)
+			continue;
+		for (j = 0; j < 5; j++) {
+			if (n > topn[j]) {
+				for (k = 4; k > j; k--) {
+					top[k] = top[k - 1];
+					topn[k] = topn[k - 1];
+				}
+				top[j] = &t->v[i];
+				topn[j] = n;
+				break;
+			}
+		}
+	}
+	buf_adds(out, "\nbusiest components in the window:");
+	for (j = 0; j < 5 && top[j] != NULL; j++) {
+		buf_addf(out, "%s %" PRIu64 "x ", j ? ";" : "", topn[j]);
+		lw_vis(out, top[j]->label, strlen(top[j]->label));
+	}
+}
+
 void
 lw_engine_describe(struct lw_engine *e, struct buf *out)
 {
@@ -919,6 +955,7 @@ lw_engine_describe(struct lw_engine *e, struct buf *out)
 	    lw_tmpl_store_count(e->tmpls), lw_tmpl_store_evictions(e->tmpls));
 	buf_adds(out, "\nbusiest error/warning templates in the window:");
 	engine_top_templates(e, out, now, LW_LVL_WARNING);
+	engine_top_components(e, out, now);
 	for (i = 0; i < e->nmetrics; i++) {
 		struct lw_metric *m = &e->metrics[i];
 
