@@ -15,9 +15,41 @@
 #include "lines.h"
 #include "state.h"
 
+#include "outq.h"
+
 struct http;
-struct outq;
 struct tail;
+struct lw_daemon;
+
+/* A network sink's outcome for one message (one or more alerts). */
+typedef void (*sink_done_fn)(void *ctx, enum outq_result, int retry_after,
+		    const char *reason);
+
+/* What a network sink (webhook, Telegram, email) is: sink_*.c. */
+struct netsink_ops {
+	const char	*name;
+	int		(*enabled)(const struct lw_config *);
+	enum lw_sev	(*min_severity)(const struct lw_config *);
+	void		(*policy)(const struct lw_config *, struct outq_policy *);
+	/*
+	 * Start delivering alerts[0..n) as one message.  Returns how many
+	 * alerts the message holds (1..n; the rest follow in the next one)
+	 * or -1 when it could not start (logged).  done(ctx, ...) is called
+	 * exactly once when the message was delivered or failed; with
+	 * reason "aborted" at shutdown.  The alerts may be freed as soon as
+	 * start returns.
+	 */
+	int		(*start)(struct lw_daemon *, struct lw_alert *const *,
+			    size_t n, sink_done_fn done, void *ctx);
+};
+
+#define LW_NSINKS	3
+
+struct netsink {
+	const struct netsink_ops *ops;
+	struct lw_daemon	*d;
+	struct outq		*q;
+};
 
 struct lw_daemon {
 	struct ev_loop		*loop;
@@ -28,7 +60,8 @@ struct lw_daemon {
 	struct tail		*tail;
 	struct lw_lines		 lines;
 	struct http		*http;
-	struct outq		*webhook;
+	struct netsink		 sinks[LW_NSINKS];
+	int64_t			 misconf_mono[LW_NSINKS];	/* last told */
 	char			 host[256];
 
 	int			 once;		/* run --once */
@@ -73,6 +106,15 @@ size_t	sinks_pending(struct lw_daemon *);
 int	sinks_busy(struct lw_daemon *);
 void	sinks_status(struct lw_daemon *, FILE *);
 int	sinks_test(struct lw_daemon *, struct lw_alert *);
+
+/* sink_webhook.c, sink_telegram.c, sink_email.c */
+extern const struct netsink_ops webhook_ops, telegram_ops, email_ops;
+
+/* sinks.c (also for the sinks) */
+void	sinks_misconfigured(struct lw_daemon *, const char *sink,
+	    const char *why);
+void	sinks_classify_http(long status, const char *err, const char *body,
+	    size_t len, enum outq_result *res, char *reason, size_t sz);
 
 /* cmd_templates.c */
 int	cmd_templates(int raw);

@@ -1,12 +1,24 @@
 /*
- * outq: the delivery queue of one network sink (webhook now; Telegram
- * and email use the same).  Every alert is written to the state
- * database's outbox before the first attempt and marked done once the
- * sink confirmed it, so pending deliveries survive a crash; the queue in
- * memory is what drives the attempts, so delivery goes on when the
- * database is broken.  Retries back off exponentially (1 s doubling to
- * 5 min) and honour a server's Retry-After; an alert older than the
- * maximum age is given up with a log line.
+ * outq: the delivery queue of one network sink (webhook, Telegram, email).
+ *
+ * Every alert is written to the state database's outbox before the first
+ * attempt and marked done once the sink confirmed it, so pending
+ * deliveries survive a crash and nothing confirmed is sent again; the
+ * queue in memory drives the attempts, so delivery goes on when the
+ * database is broken.
+ *
+ * Policy, per sink:
+ *  - grouping: the first alert goes out at once; alerts pushed within
+ *    group_interval seconds after it wait until that interval ends and
+ *    then go out together, as one message (a batch of up to max_batch
+ *    items; the sink may take fewer, the rest follow in order);
+ *  - pacing: at least min_gap seconds between two sends, at most
+ *    per_minute sends in any 60 s (Telegram's limits);
+ *  - retries: exponential backoff from 1 s doubling to 5 min; a server's
+ *    Retry-After (or Telegram's retry_after) pauses the whole queue;
+ *  - give-up: an alert older than max_age is dropped with a log line;
+ *  - a daily cap on messages (UTC day): past it alerts are held back and
+ *    counted, and the next day a summary callback reports how many.
  */
 #ifndef LW_OUTQ_H
 #define LW_OUTQ_H
@@ -19,9 +31,9 @@
 #include "state.h"
 
 #define OUTQ_MAX_ITEMS		10000	/* then the oldest is dropped */
-#define OUTQ_MAX_INFLIGHT	4
-#define OUTQ_MAX_AGE		86400	/* seconds */
+#define OUTQ_MAX_INFLIGHT	4	/* concurrent sends (batch = 1) */
 #define OUTQ_BACKOFF_MAX	300	/* seconds */
+#define OUTQ_MAX_BATCH		64
 
 struct outq_item {
 	TAILQ_ENTRY(outq_item)	 entry;
@@ -39,14 +51,33 @@ enum outq_result {
 	OUTQ_FAIL		/* permanent: give up now */
 };
 
+struct outq_policy {
+	unsigned	group_interval;	/* seconds; 0: every alert at once */
+	unsigned	max_batch;	/* items per send, 1..OUTQ_MAX_BATCH */
+	double		min_gap;	/* seconds between sends */
+	unsigned	per_minute;	/* sends in any 60 s; 0: no limit */
+	unsigned	daily_cap;	/* sends per UTC day; 0: no cap */
+	unsigned	max_age;	/* seconds */
+};
+
 struct outq;
-/* Start sending item; call outq_done exactly once when it finished.
- * Returns -1 when the attempt could not even start (then retried). */
-typedef int (*outq_send_fn)(struct outq *, struct outq_item *, void *arg);
+/*
+ * Start sending items[0..n) as one message.  Returns how many of them
+ * the send took (1..n; the others stay queued for the next send), or -1
+ * when nothing could be started (retried later).  The sink calls
+ * outq_done exactly once for each item it took.
+ */
+typedef int (*outq_send_fn)(struct outq *, struct outq_item **items,
+		    size_t n, void *arg);
+/* A new UTC day began and held alerts were counted on day (YYYYMMDD). */
+typedef void (*outq_summary_fn)(struct outq *, int day, uint64_t held,
+		    unsigned cap, void *arg);
 
 struct outq	*outq_new(struct ev_loop *, const char *sink,
 		    struct lw_state *, outq_send_fn, void *arg);
 void		 outq_free(struct outq *);
+void		 outq_set_policy(struct outq *, const struct outq_policy *);
+void		 outq_set_summary(struct outq *, outq_summary_fn);
 void		 outq_set_state(struct outq *, struct lw_state *);
 /* Load what a previous run left pending. */
 void		 outq_load(struct outq *);
@@ -55,15 +86,13 @@ void		 outq_push(struct outq *, const char *id, const char *json);
 /* retry_after < 0: none given. reason: for the log. */
 void		 outq_done(struct outq *, struct outq_item *,
 		    enum outq_result, int retry_after, const char *reason);
-/* Items not yet delivered; in flight now; due within `within` s. */
 size_t		 outq_pending(const struct outq *);
 size_t		 outq_inflight(const struct outq *);
+/* 1 while something is in flight or due now (not held by pacing). */
 int		 outq_due_now(const struct outq *);
-/* Delivered, given up, dropped for the cap since start. */
 void		 outq_counts(const struct outq *, uint64_t *delivered,
-		    uint64_t *failed, uint64_t *dropped);
+		    uint64_t *failed, uint64_t *dropped, uint64_t *held);
 const char	*outq_sink(const struct outq *);
-/* Forget in-flight state on shutdown: they stay pending in the outbox. */
 void		 outq_kick(struct outq *);
 
 #endif

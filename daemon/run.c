@@ -443,6 +443,7 @@ daemon_shutdown(struct lw_daemon *d)
 		daemon_commit(d);
 	}
 	/* In-flight deliveries stay pending in the outbox. */
+	d->stopping = 1;
 	if (d->http != NULL)
 		http_abort_all(d->http, 1);
 	http_free(d->http);

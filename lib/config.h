@@ -90,6 +90,8 @@ struct lw_config {
 		enum lw_sev	 min_severity;
 		char		*bot_token_env, *bot_token_file;
 		unsigned	 timeout;	/* extension, seconds */
+		char		*message_thread_id;	/* extension, or NULL */
+		unsigned	 daily_cap;	/* extension; 0: no cap */
 	} telegram;
 	struct {
 		int		 enabled;	/* url set */
@@ -103,16 +105,21 @@ struct lw_config {
 		enum lw_sev	 min_severity;
 		char		*password_env, *password_file;
 		unsigned	 timeout;	/* extension, seconds */
+		char		*ca_file;	/* extension: CA to trust, or NULL */
+		unsigned	 daily_cap;	/* extension; 0: no cap */
 	} email;
 	struct {
 		int		 enabled;	/* url set */
 		char		*url;
 		enum lw_sev	 min_severity;
 		unsigned	 timeout;	/* extension, seconds */
+		unsigned	 daily_cap;	/* extension; 0: no cap */
 	} webhook;
 	struct {
 		unsigned	 cooldown, group_interval;
 		char		*jsonl;		/* NULL: no file */
+		unsigned	 max_age;	/* extension: give up after, s */
+		int		 resolved;	/* extension: "resolved" follow-ups */
 	} alerts;
 };
 

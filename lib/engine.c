@@ -75,6 +75,11 @@ struct lw_engine {
 	/* Silence: monotonic time of the last line; fired once per gap. */
 	int64_t			 last_line_mono;
 	int			 silence_fired;
+	int64_t			 silence_alert_ms;	/* 0: not alerted */
+
+	/* Conditions whose alert went out, for "resolved" follow-ups. */
+	int			 active_errors, active_warnings;
+	uint64_t		 active_metrics;	/* bit per metric */
 
 	struct cooldown		*cd;
 	size_t			 ncd;
@@ -288,6 +293,7 @@ cooldown_pass(struct lw_engine *e, const char *key, int64_t now_ms)
 
 /* Which ring lines make good evidence for an alert. */
 enum evsel {
+	EV_NONE,	/* no evidence (resolved follow-ups) */
 	EV_LEVEL,	/* first lines of records of a level or worse */
 	EV_TMPL,	/* first lines of records of a template */
 	EV_RECORD,	/* the newest record of a template, all its lines */
@@ -306,6 +312,8 @@ engine_evidence(struct lw_engine *e, struct lw_alert *a, enum evsel sel,
 
 	if (sel == EV_LAST)
 		max = 5;
+	if (sel == EV_NONE)
+		max = 0;
 	/* Newest first, then reversed so the alert reads in log order. */
 	for (i = 0; n < max && (r = lw_ring_recent(&e->ring, i)) != NULL;
 	    i++) {
@@ -331,6 +339,8 @@ engine_evidence(struct lw_engine *e, struct lw_alert *a, enum evsel sel,
 			break;
 		case EV_LAST:
 			ok = 1;
+			break;
+		case EV_NONE:
 			break;
 		}
 		if (ok)
@@ -480,6 +490,56 @@ rule_count(struct lw_engine *e, int64_t t, const char *rule,
 	engine_raise(e, rule, sev, NULL, t, title, buf_str(&d), 1,
 	    (long long)n, NULL, EV_LEVEL, lvl, 0, 0);
 	buf_free(&d);
+	if (lvl >= LW_LVL_ERROR)
+		e->active_errors = 1;
+	else
+		e->active_warnings = 1;
+}
+
+/*
+ * A "resolved" follow-up (alerts.resolved): the condition of an alert
+ * that went out has cleared.  Not subject to the cooldown: it answers an
+ * alert the operator saw.  Same severity as the alert it answers, so it
+ * reaches the same sinks.
+ */
+static void
+engine_resolved(struct lw_engine *e, const char *rule, enum lw_sev sev,
+    int64_t t, const char *title, const char *detail)
+{
+	if (!e->cfg->alerts.resolved || e->learning)
+		return;
+	engine_raise(e, rule, sev, NULL, t, title, detail, 0, 0, NULL,
+	    EV_NONE, 0, 0, 0);
+}
+
+/* The counting rules' conditions, checked on every record. */
+static void
+rules_resolve(struct lw_engine *e, int64_t t)
+{
+	const struct lw_config	*c = e->cfg;
+	char			 title[256], w[32];
+	uint64_t		 n;
+
+	if (e->active_errors && (c->rules.errors == 0 ||
+	    (n = lw_window_atleast(&e->win, LW_LVL_ERROR)) < c->rules.errors)) {
+		e->active_errors = 0;
+		human_window(c->rules.window, w, sizeof(w));
+		snprintf(title, sizeof(title), "Resolved: errors are back "
+		    "under %u in the last %s", c->rules.errors, w);
+		engine_resolved(e, "errors", LW_SEV_CRITICAL, t, title,
+		    "The error count in the window fell below the "
+		    "threshold.");
+	}
+	if (e->active_warnings && (c->rules.warnings == 0 ||
+	    e->win.n[LW_LVL_WARNING] < c->rules.warnings)) {
+		e->active_warnings = 0;
+		human_window(c->rules.window, w, sizeof(w));
+		snprintf(title, sizeof(title), "Resolved: warnings are back "
+		    "under %u in the last %s", c->rules.warnings, w);
+		engine_resolved(e, "warnings", LW_SEV_WARNING, t, title,
+		    "The warning count in the window fell below the "
+		    "threshold.");
+	}
 }
 
 static void
@@ -640,8 +700,19 @@ rule_metrics(struct lw_engine *e, int64_t t)
 			lim = mc->below;
 		}
 		snprintf(key, sizeof(key), "metric:%s", mc->name);
+		if (how == NULL && i < 64 && (e->active_metrics >> i & 1)) {
+			e->active_metrics &= ~((uint64_t)1 << i);
+			snprintf(title, sizeof(title), "Resolved: %s %s %g is "
+			    "within its limits again", mc->name,
+			    lw_stat_name(mc->stat), v);
+			engine_resolved(e, key, LW_SEV_WARNING, t, title,
+			    "The metric's statistic over the window is back "
+			    "within its limits.");
+		}
 		if (how == NULL || !engine_gate(e, key, t))
 			continue;
+		if (i < 64)
+			e->active_metrics |= (uint64_t)1 << i;
 		human_window(c->rules.window, w, sizeof(w));
 		snprintf(title, sizeof(title), "%s %s %g is %s %g",
 		    mc->name, lw_stat_name(mc->stat), v, how, lim);
@@ -763,6 +834,8 @@ engine_record(struct lw_engine *e, const struct lw_record *r,
 	if (e->nmetrics > 0)
 		mbits = engine_match_metrics(e, r, t);
 
+	if (e->active_errors || e->active_warnings)
+		rules_resolve(e, t);
 	if (lvl >= LW_LVL_WARNING) {
 		tlen = lw_mask(r->message.p, r->message.len, e->tmplbuf,
 		    sizeof(e->tmplbuf));
@@ -847,6 +920,16 @@ lw_engine_flush(struct lw_engine *e)
 void
 lw_engine_touch(struct lw_engine *e, int64_t mono_ms)
 {
+	char	title[256];
+
+	if (e->silence_alert_ms != 0) {
+		snprintf(title, sizeof(title), "Resolved: the bot is logging "
+		    "again after %lld s of silence", (long long)((mono_ms -
+		    e->last_line_mono) / 1000));
+		e->silence_alert_ms = 0;
+		engine_resolved(e, "silence", LW_SEV_CRITICAL, lw_wall_ms(),
+		    title, "New lines arrived after a silence alert.");
+	}
 	e->last_line_mono = mono_ms;
 	e->silence_fired = 0;
 }
@@ -884,6 +967,7 @@ lw_engine_tick(struct lw_engine *e, int64_t mono_ms)
 	engine_raise(e, "silence", LW_SEV_CRITICAL, NULL, lw_wall_ms(), title,
 	    buf_str(&d), 0, 0, NULL, EV_LAST, 0, 0, 0);
 	buf_free(&d);
+	e->silence_alert_ms = lw_wall_ms();
 }
 
 void

@@ -20,7 +20,7 @@
 enum {
 	Q_GET_OFF, Q_SET_OFF, Q_TMPL_KNOWN, Q_TMPL_PUT, Q_TMPL_ALL,
 	Q_CD_GET, Q_CD_PUT, Q_OB_ADD, Q_OB_DONE, Q_OB_RETRY, Q_OB_LOAD,
-	Q_OB_COUNT, Q_COUNT
+	Q_OB_COUNT, Q_META_GET, Q_META_PUT, Q_COUNT
 };
 
 static const char *queries[Q_COUNT] = {
@@ -49,6 +49,9 @@ static const char *queries[Q_COUNT] = {
 	    "FROM outbox WHERE sink = ?1 AND done = 0 ORDER BY created_ms, "
 	    "rowid LIMIT ?2",
 	[Q_OB_COUNT] = "SELECT count(*) FROM outbox WHERE sink = ?1 AND done = 0",
+	[Q_META_GET] = "SELECT value FROM meta WHERE key = ?1",
+	[Q_META_PUT] = "INSERT INTO meta(key, value) VALUES (?1, ?2) "
+	    "ON CONFLICT(key) DO UPDATE SET value = ?2",
 };
 
 static const char schema[] =
@@ -323,6 +326,34 @@ lw_state_cooldown_put(struct lw_state *st, const char *key, int64_t last)
 	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, last);
 	return state_step_done(st, s, "saving a cooldown");
+}
+
+int
+lw_state_meta_get(struct lw_state *st, const char *key, int64_t *val)
+{
+	sqlite3_stmt	*s = st->q[Q_META_GET];
+	int		 rc, ret = 0;
+
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*val = sqlite3_column_int64(s, 0);
+		ret = 1;
+	} else if (rc != SQLITE_DONE)
+		ret = state_fail(st, "reading a counter");
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return ret;
+}
+
+int
+lw_state_meta_put(struct lw_state *st, const char *key, int64_t val)
+{
+	sqlite3_stmt	*s = st->q[Q_META_PUT];
+
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, val);
+	return state_step_done(st, s, "saving a counter");
 }
 
 int

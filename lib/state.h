@@ -66,6 +66,11 @@ int	lw_state_cooldown_get(struct lw_state *, const char *key,
 int	lw_state_cooldown_put(struct lw_state *, const char *key,
 	    int64_t last_ms);
 
+/* Small named values (daily counters of the sinks, ...): 1 found, 0
+ * none, -1 error. */
+int	lw_state_meta_get(struct lw_state *, const char *key, int64_t *val);
+int	lw_state_meta_put(struct lw_state *, const char *key, int64_t val);
+
 /* The outbox: one row per alert and sink until the sink confirmed it. */
 int	lw_state_outbox_add(struct lw_state *, const char *id,
 	    const char *sink, const char *json, int64_t created_ms);

@@ -26,6 +26,7 @@ As a script (tests in C, manual runs):
 
     fakes.py webhook|telegram|llm [--port 0] [--mode M] [--status N]
         [--seconds S] [--retry-after V] [--body-bytes N] [--no-length]
+        [--token T (telegram)]
 
 prints the port on the first line of stdout and serves until SIGTERM or
 SIGINT.  Paths under /__ are controls, never recorded, answered in any mode:
@@ -51,7 +52,8 @@ IO_TIMEOUT = 10.0           # a client that stops mid-request is dropped
 HOLD_POLL = 0.05            # how often a held request checks for stop
 
 MODES = ("ok", "fail", "slow", "hang", "refuse", "429")
-_REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found",
+_REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized",
+            403: "Forbidden", 404: "Not Found",
             429: "Too Many Requests", 500: "Internal Server Error",
             502: "Bad Gateway", 503: "Service Unavailable"}
 
@@ -480,17 +482,187 @@ class WebhookServer(HttpServer):
                 if r.method == "POST" and isinstance(r.json, dict)]
 
 
-class TelegramServer(HttpServer):
-    """The Bot API: POST /bot<TOKEN>/sendMessage, answers like Telegram."""
+# Telegram's HTML mode (Bot API "formatting options"): these tags only,
+# properly nested; '<' and '&' only as tags and entities.
+_TG_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del",
+            "span", "tg-spoiler", "a", "code", "pre", "blockquote",
+            "tg-emoji"}
+_TG_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
+TG_TEXT_MAX = 4096
 
-    def __init__(self, *a, **kw):
+
+class _EntityError(Exception):
+    pass
+
+
+def _tg_entity(text, i):
+    """Decode the entity at text[i] == '&': (character, next index)."""
+    semi = text.find(";", i + 1, i + 12)
+    if semi < 0:
+        raise _EntityError("bare '&'")
+    name = text[i + 1:semi]
+    if name in _TG_ENTITIES:
+        return _TG_ENTITIES[name], semi + 1
+    try:
+        if name[:2] in ("#x", "#X"):
+            code = int(name[2:], 16)
+        elif name[:1] == "#" and name[1:].isdigit():
+            code = int(name[1:])
+        else:
+            raise ValueError
+        return chr(code), semi + 1
+    except (ValueError, OverflowError):
+        raise _EntityError("unsupported HTML entity \"&%s;\"" % name)
+
+
+def tg_parse_html(text):
+    """The plain text Telegram makes of an HTML-mode message.
+
+    Raises ValueError with Telegram's wording (after "can't parse
+    entities: ") when Telegram would refuse the text.
+    """
+    out, stack, i = [], [], 0
+
+    def offset(k):
+        return len(text[:k].encode("utf-8"))
+
+    try:
+        while i < len(text):
+            c = text[i]
+            if c == "&":
+                ch, i = _tg_entity(text, i)
+                out.append(ch)
+                continue
+            if c != "<":
+                out.append(c)
+                i += 1
+                continue
+            end = text.find(">", i)
+            if end < 0:
+                raise ValueError("Unclosed start tag at byte offset %d"
+                                 % offset(i))
+            inner = text[i + 1:end]
+            if inner.startswith("/"):
+                name = inner[1:].strip().lower()
+                if not stack:
+                    raise ValueError("Unexpected end tag at byte offset %d"
+                                     % offset(i))
+                if name != stack[-1]:
+                    raise ValueError(
+                        "Unmatched end tag at byte offset %d, expected "
+                        "\"</%s>\", found \"</%s>\""
+                        % (offset(i), stack[-1], name))
+                stack.pop()
+            else:
+                name, _, attrs = inner.partition(" ")
+                name = name.lower()
+                if name not in _TG_TAGS:
+                    raise ValueError("Unsupported start tag \"%s\" at byte "
+                                     "offset %d" % (name, offset(i)))
+                if "<" in attrs:
+                    raise ValueError("Unclosed start tag at byte offset %d"
+                                     % offset(i))
+                for k, ch in enumerate(attrs):
+                    if ch == "&":
+                        _tg_entity(attrs, k)
+                if name == "span" and "tg-spoiler" not in attrs:
+                    raise ValueError("Tag \"span\" must have class "
+                                     "\"tg-spoiler\"")
+                stack.append(name)
+            i = end + 1
+    except _EntityError as e:
+        raise ValueError("%s at byte offset %d" % (e, offset(i)))
+    if stack:
+        raise ValueError("Can't find end tag corresponding to start tag "
+                         "\"%s\"" % stack[-1])
+    return "".join(out)
+
+
+def tg_length(plain):
+    """Telegram's count: UTF-16 code units."""
+    return len(plain.encode("utf-16-le")) // 2
+
+
+class TelegramServer(HttpServer):
+    """The Bot API: POST /bot<TOKEN>/sendMessage, checked like Telegram.
+
+    token: the bot token the test configured (None: any token).  In mode
+    ok a request is answered 200 only when Telegram would take it: the
+    right path and token, a JSON body with chat_id and a non-empty text of
+    at most 4096 UTF-16 units after entity parsing, valid HTML when
+    parse_mode is HTML.  Otherwise it gets Telegram's error answer (401,
+    404, 400 with Telegram's description).  Every request is recorded as
+    before; accepted() and rejected() tell the answers apart.
+    """
+
+    def __init__(self, *a, token=None, **kw):
         self._message_id = 0
+        self._token = token
+        self._accepted = []             # JSON bodies answered 200
+        self._rejected = []             # (status, description)
         super().__init__(*a, **kw)
 
-    def reply_ok(self, req):
+    def clear(self):
         with self._lock:
-            self._message_id += 1
-            mid = self._message_id
+            self._accepted.clear()
+            self._rejected.clear()
+        super().clear()
+
+    def _check(self, req):
+        """None if Telegram would send the message, else (status, desc)."""
+        parts = req.path.split("/")
+        if len(parts) != 3 or parts[0] != "" or \
+                not parts[1].startswith("bot") or len(parts[1]) == 3:
+            return 404, "Not Found"
+        if self._token is not None and parts[1][3:] != self._token:
+            return 401, "Unauthorized"
+        if parts[2] != "sendMessage":
+            return 404, "Not Found"
+        body = req.json
+        if not isinstance(body, dict):
+            return 400, "Bad Request: message text is empty"
+        chat = body.get("chat_id")
+        if chat is None or chat == "":
+            return 400, "Bad Request: chat_id is empty"
+        if isinstance(chat, bool) or not isinstance(chat, (int, str)) or \
+                (isinstance(chat, str) and not chat.startswith("@") and
+                 not chat.lstrip("-").isdigit()):
+            return 400, "Bad Request: chat not found"
+        text = body.get("text")
+        if not isinstance(text, str) or not text.strip():
+            return 400, "Bad Request: message text is empty"
+        mode = body.get("parse_mode")
+        plain = text
+        if isinstance(mode, str) and mode.lower() == "html":
+            try:
+                plain = tg_parse_html(text)
+            except ValueError as e:
+                return 400, "Bad Request: can't parse entities: %s" % e
+        elif mode not in (None, "", "Markdown", "MarkdownV2"):
+            return 400, "Bad Request: unsupported parse_mode"
+        if not plain.strip():
+            return 400, "Bad Request: message text is empty"
+        if tg_length(plain) > TG_TEXT_MAX:
+            return 400, "Bad Request: message is too long"
+        thread = body.get("message_thread_id")
+        if thread is not None and (isinstance(thread, bool) or
+                                   not isinstance(thread, int)):
+            return 400, "Bad Request: message thread not found"
+        return None
+
+    def reply_ok(self, req):
+        bad = self._check(req)
+        with self._lock:
+            if bad is not None:
+                self._rejected.append(bad)
+            else:
+                self._message_id += 1
+                mid = self._message_id
+                self._accepted.append(req.json)
+        if bad is not None:
+            out = {"ok": False, "error_code": bad[0], "description": bad[1]}
+            return bad[0], {"Content-Type": "application/json"}, \
+                json.dumps(out).encode()
         out = {"ok": True, "result": {"message_id": mid, "date":
                                       int(time.time())}}
         return 200, {"Content-Type": "application/json"}, \
@@ -501,16 +673,30 @@ class TelegramServer(HttpServer):
             secs = int(retry_after)
         except ValueError:
             secs = 1
-        out = {"ok": False, "error_code": 429,
-               "description": "Too Many Requests: retry after %d" % secs,
+        desc = "Too Many Requests: retry after %d" % secs
+        with self._lock:
+            self._rejected.append((429, desc))
+        out = {"ok": False, "error_code": 429, "description": desc,
                "parameters": {"retry_after": secs}}
         return 429, {"Content-Type": "application/json",
                      "Retry-After": retry_after}, json.dumps(out).encode()
 
     def messages(self):
-        """The JSON bodies of sendMessage calls."""
+        """The JSON bodies of sendMessage calls, accepted or not."""
         return [r.json for r in self.requests()
                 if r.path.endswith("/sendMessage") and r.json is not None]
+
+    def accepted(self):
+        """JSON bodies of the messages answered 200, in arrival order."""
+        with self._lock:
+            return list(self._accepted)
+
+    def rejected(self):
+        """(status, description) of each Telegram error answer given:
+        validation failures in mode ok and the answers of mode 429 (fail,
+        hang and refuse give none; see requests())."""
+        with self._lock:
+            return list(self._rejected)
 
 
 class LlmServer(HttpServer):
@@ -558,13 +744,15 @@ def main(argv=None):
     ap.add_argument("--retry-after")
     ap.add_argument("--body-bytes", type=int)
     ap.add_argument("--no-length", action="store_true")
+    ap.add_argument("--token", help="telegram: the only bot token taken")
     args = ap.parse_args(argv)
 
+    extra = {"token": args.token} if args.kind == "telegram" else {}
     server = KINDS[args.kind](args.port, args.mode, status=args.status,
                               seconds=args.seconds,
                               retry_after=args.retry_after,
                               body_bytes=args.body_bytes,
-                              no_length=args.no_length)
+                              no_length=args.no_length, **extra)
     # Blocked before the threads start, so that they inherit the mask and
     # only sigwait() below sees the signals.
     stops = {signal.SIGTERM, signal.SIGINT}
