@@ -30,6 +30,7 @@
 #include "buf.h"
 #include "config.h"
 #include "log.h"
+#include "mailfmt.h"
 #include "utf8.h"
 #include "xmalloc.h"
 
@@ -387,11 +388,10 @@ url_ok(const char *s, const char *scheme1, const char *scheme2)
 static int
 addr_ok(const char *s)
 {
-	const char	*at = strchr(s, '@');
+	char	bare[LW_MAIL_ADDR_MAX];
 
-	if (at == NULL || at == s || at[1] == '\0' || strchr(at + 1, '@'))
-		return 0;
-	return strpbrk(s, " \t<>,;\"()[]\\") == NULL;
+	/* "a@b" or "Name <a@b>": the same rules the mail builder uses. */
+	return lw_mail_addr(s, bare, sizeof(bare)) == 0;
 }
 
 static int

@@ -485,7 +485,7 @@ test_errors(void **state)
 	  "t.ini:6: email.to: \"bob\" is not an email address\n" },
 	{ PATHX "[email]\nurl = smtp://m:25\nfrom = a@b\nto =\n",
 	  "t.ini:4: email.url is set but email.to is missing\n" },
-	{ PATHX "[email]\nfrom = <a@b>\n",
+	{ PATHX "[email]\nfrom = Ops <a@b\n",
 	  "t.ini:4: email.from: \"<a@b>\" is not an email address\n" },
 	{ PATHX "[email]\nurl = smtp://m\nfrom = a@b\nto = c@d\n"
 	  "username = u\npassword_env = LW_TEST_NO_SUCH_VAR\n",
