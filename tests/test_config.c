@@ -486,7 +486,7 @@ test_errors(void **state)
 	{ PATHX "[email]\nurl = smtp://m:25\nfrom = a@b\nto =\n",
 	  "t.ini:4: email.url is set but email.to is missing\n" },
 	{ PATHX "[email]\nfrom = Ops <a@b\n",
-	  "t.ini:4: email.from: \"<a@b>\" is not an email address\n" },
+	  "t.ini:4: email.from: \"Ops <a@b\" is not an email address\n" },
 	{ PATHX "[email]\nurl = smtp://m\nfrom = a@b\nto = c@d\n"
 	  "username = u\npassword_env = LW_TEST_NO_SUCH_VAR\n",
 	  "t.ini:7: email.username is set but there is no password: "
