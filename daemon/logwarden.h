@@ -61,6 +61,10 @@ struct lw_daemon {
 	struct lw_lines		 lines;
 	struct http		*http;
 	struct netsink		 sinks[LW_NSINKS];
+	/* Alerts of the open batch for the local sinks, written once the
+	 * batch (and their outbox rows) is committed. */
+	char			**local;	/* JSON lines */
+	size_t			 nlocal;
 	int64_t			 misconf_mono[LW_NSINKS];	/* last told */
 	char			 host[256];
 
@@ -102,6 +106,7 @@ void	sinks_init(struct lw_daemon *);
 void	sinks_free(struct lw_daemon *);
 void	sinks_reconfig(struct lw_daemon *);
 void	sinks_dispatch(struct lw_daemon *, struct lw_alert *);
+void	sinks_flush_local(struct lw_daemon *);
 size_t	sinks_pending(struct lw_daemon *);
 int	sinks_busy(struct lw_daemon *);
 void	sinks_status(struct lw_daemon *, FILE *);

@@ -57,8 +57,10 @@ daemon_commit(struct lw_daemon *d)
 	struct lw_offset	o;
 
 	d->batch_bytes = 0;
-	if (d->st == NULL)
+	if (d->st == NULL) {
+		sinks_flush_local(d);
 		return;
+	}
 	daemon_begin(d);
 	memset(&o, 0, sizeof(o));
 	tail_identity(d->tail, &o.dev, &o.ino);
@@ -68,6 +70,7 @@ daemon_commit(struct lw_daemon *d)
 		lw_state_set_offset(d->st, d->cfg->source.path, &o);
 	lw_state_commit(d->st);
 	d->in_batch = 0;
+	sinks_flush_local(d);
 }
 
 static void

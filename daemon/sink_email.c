@@ -45,7 +45,8 @@ mail_policy(const struct lw_config *c, struct outq_policy *p)
 {
 	memset(p, 0, sizeof(*p));
 	p->group_interval = c->alerts.group_interval;
-	p->max_batch = EMAIL_MAX_BATCH;
+	/* group_interval = 0: every alert on its own (SPEC). */
+	p->max_batch = c->alerts.group_interval > 0 ? EMAIL_MAX_BATCH : 1;
 	p->daily_cap = c->email.daily_cap;
 	p->max_age = c->alerts.max_age;
 }

@@ -42,7 +42,8 @@ tg_policy(const struct lw_config *c, struct outq_policy *p)
 {
 	memset(p, 0, sizeof(*p));
 	p->group_interval = c->alerts.group_interval;
-	p->max_batch = 20;
+	/* group_interval = 0: every alert on its own (SPEC). */
+	p->max_batch = c->alerts.group_interval > 0 ? 20 : 1;
 	p->min_gap = 1.0;
 	/* A negative chat id is a group or channel. */
 	if (c->telegram.chat_id != NULL && c->telegram.chat_id[0] == '-')

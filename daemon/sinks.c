@@ -265,17 +265,55 @@ sinks_free(struct lw_daemon *d)
 {
 	int	i;
 
+	sinks_flush_local(d);
 	for (i = 0; i < LW_NSINKS; i++) {
 		outq_free(d->sinks[i].q);
 		d->sinks[i].q = NULL;
 	}
 }
 
+static void
+sink_local(struct lw_daemon *d, const char *json)
+{
+	struct lw_alert	*a;
+	char		 err[512];
+
+	if (!d->quiet_terminal &&
+	    (a = lw_alert_from_json(json, strlen(json))) != NULL) {
+		sink_terminal(d, a);
+		lw_alert_free(a);
+	}
+	if (sink_jsonl(d, json, err, sizeof(err)) == -1) {
+		if (!d->jsonl_warned)
+			log_warnx("alerts.jsonl: %s", err);
+		d->jsonl_warned = 1;
+	} else
+		d->jsonl_warned = 0;
+}
+
+/* The batch is committed: its alerts may now show up locally.  Held back
+ * until then, a crash before the commit (which replays the lines and
+ * raises the alerts again) cannot leave an alert in alerts.jsonl that no
+ * network sink will ever get. */
+void
+sinks_flush_local(struct lw_daemon *d)
+{
+	size_t	i;
+
+	for (i = 0; i < d->nlocal; i++) {
+		sink_local(d, d->local[i]);
+		free(d->local[i]);
+	}
+	free(d->local);
+	d->local = NULL;
+	d->nlocal = 0;
+}
+
 /* Route one alert; skip is a sink index not to use, or -1. */
 static void
 sinks_route(struct lw_daemon *d, struct lw_alert *a, int skip)
 {
-	char	*json, err[512];
+	char	*json;
 	int	 i;
 
 	json = lw_alert_to_json(a);
@@ -283,13 +321,6 @@ sinks_route(struct lw_daemon *d, struct lw_alert *a, int skip)
 		log_warnx("alert %s could not be serialised", a->id);
 		return;
 	}
-	sink_terminal(d, a);
-	if (sink_jsonl(d, json, err, sizeof(err)) == -1) {
-		if (!d->jsonl_warned)
-			log_warnx("alerts.jsonl: %s", err);
-		d->jsonl_warned = 1;
-	} else
-		d->jsonl_warned = 0;
 	for (i = 0; i < LW_NSINKS; i++) {
 		struct netsink *s = &d->sinks[i];
 
@@ -297,6 +328,13 @@ sinks_route(struct lw_daemon *d, struct lw_alert *a, int skip)
 		    a->severity >= s->ops->min_severity(d->cfg))
 			outq_push(s->q, a->id, json);
 	}
+	if (d->in_batch && d->nlocal < OUTQ_MAX_ITEMS) {
+		d->local = xreallocarray(d->local, d->nlocal + 1,
+		    sizeof(*d->local));
+		d->local[d->nlocal++] = json;
+		return;
+	}
+	sink_local(d, json);
 	free(json);
 }
 

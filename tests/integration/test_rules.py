@@ -63,6 +63,28 @@ def test_silence_fires_once_and_rearms():
         assert d.stop() == 0
 
 
+def test_resolved_follow_ups():
+    with lwtest.Env() as env:
+        env.write_config({"rules": rules(silence=2, errors=2, window=10),
+                          "alerts": {"cooldown": 0, "resolved": True}})
+        env.log.append(line("ERROR", "a", 0), line("ERROR", "b", 1))
+        d = env.start()
+        d.wait_ready()
+        env.log.append(line("ERROR", "c", 2), line("ERROR", "d", 3))
+        env.wait_alerts(1, 5, "errors alert")
+        # 30 s later in log time the window holds no errors: resolved.
+        env.log.append(line("INFO", "calm", 40))
+        a = env.wait_alerts(lambda a: any(x["title"].startswith(
+            "Resolved: errors") for x in a), 5, "errors resolved")
+        a = env.wait_alerts(lambda a: "silence" in rules_of(a), 6,
+                            "silence alert")
+        env.log.append(line("INFO", "back", 50))
+        a = env.wait_alerts(lambda a: any(x["title"].startswith(
+            "Resolved: the bot is logging again") for x in a), 5,
+            "silence resolved")
+        assert d.stop() == 0
+
+
 def test_cooldown_holds_repeats_per_key():
     with lwtest.Env() as env:
         env.write_config({"rules": rules(errors=2),

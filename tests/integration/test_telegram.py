@@ -138,6 +138,57 @@ def test_pending_messages_survive_a_restart_exactly_once():
                 assert texts.count(a["id"]) == 1, (a["id"], texts)
 
 
+def test_big_group_is_split_in_order():
+    with lwtest.Env() as env, fakes.TelegramServer(token=TOKEN) as tg:
+        d = start(env, {"rules": rules(errors=1),
+                        "alerts": {"cooldown": 0, "group_interval": 2},
+                        "telegram": tg_config(tg)})
+        env.log.append(line("ERROR", "lead"))
+        lwtest.wait_until(lambda: len(tg.accepted()) >= 1, 5, "the lead")
+        env.log.append(*[line("ERROR", "failure %d " % i + "y" * 600, i)
+                         for i in range(30)])
+        wait_lines(d, 31)
+        ids = [a["id"] for a in env.alerts()]
+        assert len(ids) == 31, len(ids)
+
+        def seen():
+            texts = [m["text"] for m in tg.accepted()]
+            return [i for t in texts for i in ids if i in t]
+        lwtest.wait_until(lambda: len(set(seen())) == 31, 20,
+                          "all 31 alerts on Telegram")
+        assert tg.rejected() == []
+        assert len(tg.accepted()) >= 3, len(tg.accepted())
+        order = []
+        for m in tg.accepted():
+            order += sorted((m["text"].index(i), i) for i in ids
+                            if i in m["text"])
+        assert [i for _, i in order] == ids, "out of order"
+        assert d.stop() == 0
+
+
+def test_min_severity_and_daily_cap():
+    with lwtest.Env() as env, fakes.TelegramServer(token=TOKEN) as tg:
+        d = start(env, {"rules": rules(errors=1, new_error=True),
+                        "alerts": {"cooldown": 0, "group_interval": 0},
+                        "telegram": tg_config(tg, min_severity="critical",
+                                              daily_cap=2)})
+        # new_error (warning) stays off Telegram; errors (critical) go.
+        env.log.append(*[line("ERROR", "kind %s" % c, i)
+                         for i, c in enumerate("abcde")])
+        wait_lines(d, 5)
+        a = env.alerts()
+        assert rules_of(a).count("new_error") == 5, rules_of(a)
+        lwtest.wait_until(lambda: len(tg.accepted()) >= 2, 10,
+                          "two messages")
+        d.usr1()
+        d.wait_stderr("daily cap of 2 messages reached")
+        d.wait_stderr("held by the daily cap")
+        assert len(tg.accepted()) == 2
+        for m in tg.accepted():
+            assert "New error" not in m["text"], m["text"]
+        assert d.stop() == 0
+
+
 def test_test_alert_reports_telegram():
     with lwtest.Env() as env, fakes.TelegramServer(token=TOKEN) as tg:
         env.write_config({"telegram": tg_config(tg)})
