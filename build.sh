@@ -8,7 +8,7 @@ cd "$(dirname "$0")"
 
 PKGS="build-essential cmake pkg-config libev-dev libinih-dev libcjson-dev
 libcurl4-openssl-dev libsqlite3-dev libpcre2-dev libcmocka-dev zlib1g-dev
-python3 python3-aiosmtpd time"
+python3 python3-aiosmtpd openssl time"
 
 missing=""
 for p in $PKGS; do
