@@ -18,6 +18,7 @@
 #include "outq.h"
 
 struct http;
+struct llm;
 struct tail;
 struct lw_daemon;
 
@@ -61,6 +62,7 @@ struct lw_daemon {
 	struct lw_lines		 lines;
 	struct http		*http;
 	struct netsink		 sinks[LW_NSINKS];
+	struct llm		*llm;
 	/* Alerts of the open batch for the local sinks, written once the
 	 * batch (and their outbox rows) is committed. */
 	char			**local;	/* JSON lines */
@@ -112,6 +114,15 @@ int	sinks_busy(struct lw_daemon *);
 void	sinks_status(struct lw_daemon *, FILE *);
 int	sinks_test(struct lw_daemon *, struct lw_alert *);
 
+/* llm.c */
+void	llm_init(struct lw_daemon *);
+void	llm_reconfig(struct lw_daemon *);
+void	llm_free(struct lw_daemon *);
+void	llm_trigger(struct lw_daemon *, const struct lw_alert *);
+void	llm_once(struct lw_daemon *);
+int	llm_busy(struct lw_daemon *);
+void	llm_status(struct lw_daemon *, FILE *);
+
 /* sink_webhook.c, sink_telegram.c, sink_email.c */
 extern const struct netsink_ops webhook_ops, telegram_ops, email_ops;
 
@@ -120,6 +131,9 @@ void	sinks_misconfigured(struct lw_daemon *, const char *sink,
 	    const char *why);
 void	sinks_classify_http(long status, const char *err, const char *body,
 	    size_t len, enum outq_result *res, char *reason, size_t sz);
+
+/* cmd_verdicts.c */
+int	cmd_verdicts(const char *cfgpath, size_t limit);
 
 /* cmd_templates.c */
 int	cmd_templates(int raw);

@@ -31,6 +31,7 @@ usage(FILE *fp)
 	    "  check                 validate the configuration file\n"
 	    "  templates [--raw]     print the template of each stdin line\n"
 	    "  test-alert            send a test alert through every sink\n"
+	    "  analyze --verdicts [N]  the model's last N verdicts\n"
 	    "  demo                  a self-contained live demonstration\n"
 	    "\n"
 	    "options:\n"
@@ -180,6 +181,17 @@ main(int argc, char *argv[])
 		return cmd_test_alert(cfgpath);
 	if (strcmp(cmd, "demo") == 0 && argc == 1)
 		return cmd_demo();
+	if (strcmp(cmd, "analyze") == 0 && argc >= 2 &&
+	    strcmp(argv[1], "--verdicts") == 0 && argc <= 3) {
+		char	*end;
+		long	 n = argc == 3 ? strtol(argv[2], &end, 10) : 20;
+
+		if (argc == 3 && (*end != '\0' || n < 1 || n > 100000)) {
+			usage(stderr);
+			return 2;
+		}
+		return cmd_verdicts(cfgpath, (size_t)n);
+	}
 	if (strcmp(cmd, "analyze") == 0 || strcmp(cmd, "search") == 0) {
 		fprintf(stderr, "logwarden: %s is not available in this "
 		    "version yet\n", cmd);

@@ -38,6 +38,7 @@ daemon_alert(struct lw_alert *a, void *arg)
 	if (d->observe != NULL)
 		d->observe(a, d->observe_arg);
 	sinks_dispatch(d, a);
+	llm_trigger(d, a);
 	lw_alert_free(a);
 }
 
@@ -227,6 +228,7 @@ daemon_reload(struct lw_daemon *d)
 		tail_poll(d->tail);
 	}
 	sinks_reconfig(d);
+	llm_reconfig(d);
 	lw_config_free(old);
 	log_info("configuration reloaded");
 	sdnotify("READY=1");
@@ -288,12 +290,16 @@ daemon_status(struct lw_daemon *d)
 		log_info("status: %s", sinks);
 		free(sinks);
 	}
-	log_info("status: state %s: %s (%" PRIu64 " failed writes); LLM: "
-	    "%s; last LLM verdict: none", d->st ? lw_state_path(d->st) :
-	    d->cfg->state.dir, d->st ? "open" : "UNAVAILABLE, state kept in "
-	    "memory only", d->st ? lw_state_errors(d->st) : 0,
-	    d->cfg->llm.enabled ? "configured, not used by this version" :
-	    "off");
+	log_info("status: state %s: %s (%" PRIu64 " failed writes)",
+	    d->st ? lw_state_path(d->st) : d->cfg->state.dir, d->st ? "open" :
+	    "UNAVAILABLE, state kept in memory only",
+	    d->st ? lw_state_errors(d->st) : 0);
+	if ((fp = open_memstream(&sinks, &sinkslen)) != NULL) {
+		llm_status(d, fp);
+		fclose(fp);
+		log_info("status: %s", sinks);
+		free(sinks);
+	}
 	d->status_lines = s.lines;
 	d->status_mono = now;
 }
@@ -383,6 +389,7 @@ daemon_init(struct lw_daemon *d, const char *cfgpath, struct lw_config *cfg,
 	lw_lines_init(&d->lines, cfg->source.max_line_bytes, 0);
 	d->http = http_new(d->loop);
 	sinks_init(d);
+	llm_init(d);
 	d->start_mono = d->status_mono = lw_mono_ms();
 	return 0;
 }
@@ -393,7 +400,9 @@ daemon_drain(struct lw_daemon *d)
 {
 	int64_t	deadline = lw_mono_ms() + ONCE_DRAIN_SECS * 1000;
 
-	while (sinks_busy(d) && lw_mono_ms() < deadline)
+	deadline += (int64_t)d->cfg->llm.timeout * 3 * 1000;
+	llm_once(d);
+	while ((llm_busy(d) || sinks_busy(d)) && lw_mono_ms() < deadline)
 		ev_run(d->loop, EVRUN_ONCE);
 	if (sinks_pending(d) > 0)
 		log_warnx("%zu alerts not delivered yet; they stay in the "
@@ -451,6 +460,7 @@ daemon_shutdown(struct lw_daemon *d)
 		http_abort_all(d->http, 1);
 	http_free(d->http);
 	d->http = NULL;
+	llm_free(d);
 	sinks_free(d);
 	tail_free(d->tail);
 	lw_engine_free(d->eng);

@@ -31,6 +31,7 @@
 #include "config.h"
 #include "log.h"
 #include "mailfmt.h"
+#include "redact.h"
 #include "utf8.h"
 #include "xmalloc.h"
 
@@ -107,6 +108,7 @@ static const struct opt opts[] = {
 	    1, 3600, "30", 0 },
 	{ S_LLM, "max_prompt_tokens", T_UINT, OFF(llm.max_prompt_tokens),
 	    256, 2000000, "8000", 0 },
+	{ S_LLM, "json_mode", T_BOOL, OFF(llm.json_mode), 0, 0, "no", 0 },
 	{ S_TELEGRAM, "bot_token_env", T_ENV, OFF(telegram.bot_token_env),
 	    0, 0, "TELEGRAM_BOT_TOKEN", 0 },
 	{ S_TELEGRAM, "bot_token_file", T_PATH, OFF(telegram.bot_token_file),
@@ -150,6 +152,7 @@ static const struct opt opts[] = {
 	{ S_ALERTS, "max_age", T_DUR, OFF(alerts.max_age), 60, 30 * DAY,
 	    "86400", 0 },
 	{ S_ALERTS, "resolved", T_BOOL, OFF(alerts.resolved), 0, 0, "no", 0 },
+	{ S_ALERTS, "redact", T_STR, OFF(alerts.redact), 0, 0, NULL, 0 },
 };
 #define NOPTS	(sizeof(opts) / sizeof(opts[0]))
 
@@ -1185,6 +1188,17 @@ cfg_validate(struct cfgctx *c)
 		    "set but email.username is missing");
 
 	cfg->webhook.enabled = cfg->webhook.url != NULL;
+
+	if (cfg->alerts.redact != NULL) {
+		const char		*pat = cfg->alerts.redact;
+		struct lw_redactor	*r;
+		char			 why[256];
+
+		if ((r = lw_redactor_new(&pat, 1, why, sizeof(why))) == NULL)
+			cerr(c, c->seen[opt_find(S_ALERTS, "redact")],
+			    "alerts.redact: %s", why);
+		lw_redactor_free(r);
+	}
 }
 
 /* Errors in line order (stable), as a reader goes through the file. */

@@ -81,6 +81,7 @@ struct lw_config {
 		unsigned	 max_prompt_tokens;
 		char		*api_key_env;	/* variable name or NULL */
 		char		*api_key_file;	/* as written, or NULL */
+		int		 json_mode;	/* extension: response_format */
 	} llm;
 	struct {
 		int		 enabled;	/* chat_id set */
@@ -120,6 +121,7 @@ struct lw_config {
 		char		*jsonl;		/* NULL: no file */
 		unsigned	 max_age;	/* extension: give up after, s */
 		int		 resolved;	/* extension: "resolved" follow-ups */
+		char		*redact;	/* extension: extra secret regex */
 	} alerts;
 };
 

@@ -84,11 +84,25 @@ struct lw_engine {
 	struct cooldown		*cd;
 	size_t			 ncd;
 
+	struct lw_snap_fired	 fired[LW_SNAP_FIRED];	/* ring */
+	size_t			 nfired;
+	int64_t			 last_alert_t;	/* log time of the last one */
+
 	struct lw_engine_stats	 stats;
 	char			 tmplbuf[LW_TMPL_BUFSZ];
 };
 
 static void	engine_metrics_setup(struct lw_engine *);
+
+/* Built-in secret rules plus the config's alerts.redact pattern (which
+ * the config loader already compiled once, so this cannot fail on it). */
+static struct lw_redactor *
+engine_redactor(const struct lw_config *cfg, char *err, size_t errsz)
+{
+	const char	*pat = cfg->alerts.redact;
+
+	return lw_redactor_new(pat ? &pat : NULL, pat ? 1 : 0, err, errsz);
+}
 
 struct lw_engine *
 lw_engine_new(const struct lw_config *cfg, struct lw_state *st,
@@ -107,7 +121,7 @@ lw_engine_new(const struct lw_config *cfg, struct lw_state *st,
 	lw_tally_init(&e->tmpl_tally, ENGINE_MAX_TALLY, cfg->rules.window);
 	lw_tally_init(&e->comp_tally, ENGINE_MAX_COMPONENTS, cfg->rules.window);
 	e->tmpls = lw_tmpl_store_new(ENGINE_MAX_TEMPLATES);
-	if ((e->red = lw_redactor_new(NULL, 0, err, sizeof(err))) == NULL)
+	if ((e->red = engine_redactor(cfg, err, sizeof(err))) == NULL)
 		fatalx("redactor: %s", err);
 	e->last_time_ms = INT64_MIN;
 	e->metric_eval_sec = INT64_MIN;
@@ -201,6 +215,16 @@ lw_engine_reconfig(struct lw_engine *e, const struct lw_config *cfg)
 	int			 same = old->nmetrics == cfg->nmetrics;
 
 	e->cfg = cfg;
+	{
+		struct lw_redactor	*r;
+		char			 err[256];
+
+		if ((r = engine_redactor(cfg, err, sizeof(err))) != NULL) {
+			lw_redactor_free(e->red);
+			e->red = r;
+		} else
+			log_warnx("redactor: %s (keeping the old one)", err);
+	}
 	lw_ring_resize(&e->ring, cfg->source.ring_lines);
 	if (cfg->rules.window != old->rules.window) {
 		/* The buckets are per second of the old width; rebuilding
@@ -388,16 +412,16 @@ engine_gate(struct lw_engine *e, const char *key, int64_t when_ms)
 /* Build and hand out one alert (the gate was passed); NULL key means one
  * key per rule. */
 static void
-engine_raise(struct lw_engine *e, const char *rule, enum lw_sev sev,
+engine_raise_src(struct lw_engine *e, const char *rule, enum lw_sev sev,
     const char *key, int64_t when_ms, const char *title, const char *detail,
     int has_count, long long count, const char *tmpl, enum evsel sel,
-    enum lw_level lvl, uint64_t tmpl_id, unsigned metric)
+    enum lw_level lvl, uint64_t tmpl_id, unsigned metric, int llm)
 {
 	struct lw_alert	*a;
 
-	(void)when_ms;
 	a = lw_alert_new();
 	a->severity = sev;
+	a->source_llm = llm;
 	lw_alert_set_rule(a, rule);
 	lw_alert_set_key(a, key ? key : rule);
 	lw_alert_set_title(a, title);
@@ -410,10 +434,29 @@ engine_raise(struct lw_engine *e, const char *rule, enum lw_sev sev,
 	engine_evidence(e, a, sel, lvl, tmpl_id, metric);
 	lw_alert_redact(a, e->red);
 	e->stats.alerts++;
+	{
+		struct lw_snap_fired *f = &e->fired[e->nfired++ %
+		    LW_SNAP_FIRED];
+
+		snprintf(f->rule, sizeof(f->rule), "%s", rule);
+		snprintf(f->title, sizeof(f->title), "%s", a->title ?
+		    a->title : "");
+		f->time_ms = when_ms;
+	}
 	if (e->cb != NULL)
 		e->cb(a, e->cbarg);
 	else
 		lw_alert_free(a);
+}
+
+static void
+engine_raise(struct lw_engine *e, const char *rule, enum lw_sev sev,
+    const char *key, int64_t when_ms, const char *title, const char *detail,
+    int has_count, long long count, const char *tmpl, enum evsel sel,
+    enum lw_level lvl, uint64_t tmpl_id, unsigned metric)
+{
+	engine_raise_src(e, rule, sev, key, when_ms, title, detail, has_count,
+	    count, tmpl, sel, lvl, tmpl_id, metric, 0);
 }
 
 static const char *
@@ -1027,6 +1070,136 @@ engine_top_components(struct lw_engine *e, struct buf *out, int64_t now)
 		buf_addf(out, "%s %" PRIu64 "x ", j ? ";" : "", topn[j]);
 		lw_vis(out, top[j]->label, strlen(top[j]->label));
 	}
+}
+
+const struct lw_redactor *
+lw_engine_redactor(struct lw_engine *e)
+{
+	return e->red;
+}
+
+static int
+snap_cmp(const void *a, const void *b)
+{
+	const struct lw_snap_tmpl *x = a, *y = b;
+
+	if (x->count != y->count)
+		return x->count > y->count ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+void
+lw_engine_snapshot(struct lw_engine *e, struct lw_engine_snap *sn,
+    size_t max_tmpls)
+{
+	const struct lw_tally	*t = &e->tmpl_tally;
+	int64_t			 now = e->stats.last_log_ms;
+	size_t			 i, n = 0, k;
+	struct lw_ring_entry	*r;
+
+	memset(sn, 0, sizeof(*sn));
+	sn->now_ms = now;
+	sn->window = e->cfg->rules.window;
+	sn->lines = e->win.lines;
+	memcpy(sn->per_level, e->win.n, sizeof(sn->per_level));
+	sn->tmpls = xcalloc(t->n ? t->n : 1, sizeof(*sn->tmpls));
+	for (i = 0; i < t->cap; i++) {
+		const struct lw_tally_ent *te = &t->v[i];
+		struct lw_tmpl		 *tp;
+		uint64_t		  c;
+		int64_t			  first;
+
+		if (te->key == 0 || (c = lw_tally_count(t, te, now)) == 0 ||
+		    (tp = lw_tmpl_store_get(e->tmpls, te->key)) == NULL)
+			continue;
+		sn->tmpls[n].id = te->key;
+		sn->tmpls[n].text = tp->text;
+		sn->tmpls[n].level = tp->level;
+		sn->tmpls[n].count = c;
+		sn->tmpls[n].total = te->total;
+		sn->tmpls[n].first_ms = tp->first_ms;
+		if (e->st != NULL &&
+		    lw_state_template_first(e->st, te->key, &first) == 1)
+			sn->tmpls[n].first_ms = first;
+		sn->tmpls[n].last_ms = tp->last_ms;
+		n++;
+	}
+	qsort(sn->tmpls, n, sizeof(*sn->tmpls), snap_cmp);
+	sn->ntmpls = n < max_tmpls ? n : max_tmpls;
+	/* One example each: the newest line of that template. */
+	for (k = 0; k < e->ring.count; k++) {
+		r = lw_ring_recent(&e->ring, (unsigned)k);
+		if (!r->head || r->tmpl_id == 0)
+			continue;
+		for (i = 0; i < sn->ntmpls; i++)
+			if (sn->tmpls[i].id == r->tmpl_id &&
+			    sn->tmpls[i].example == NULL)
+				sn->tmpls[i].example = r->text;
+	}
+	sn->nmetrics = e->nmetrics;
+	sn->metrics = xcalloc(e->nmetrics ? e->nmetrics : 1,
+	    sizeof(*sn->metrics));
+	for (i = 0; i < e->nmetrics; i++) {
+		struct lw_metric *m = &e->metrics[i];
+
+		sn->metrics[i].name = e->cfg->metrics[i].name;
+		sn->metrics[i].n = m->n;
+		sn->metrics[i].avg = lw_metric_stat(m, LW_MSTAT_AVG);
+		sn->metrics[i].max = lw_metric_stat(m, LW_MSTAT_MAX);
+		sn->metrics[i].p95 = lw_metric_stat(m, LW_MSTAT_P95);
+	}
+	/* Alerts of the window, oldest first. */
+	k = e->nfired > LW_SNAP_FIRED ? e->nfired - LW_SNAP_FIRED : 0;
+	for (; k < e->nfired; k++) {
+		const struct lw_snap_fired *f = &e->fired[k % LW_SNAP_FIRED];
+
+		if (now - f->time_ms <= (int64_t)sn->window * 1000)
+			sn->fired[sn->nfired++] = *f;
+	}
+	sn->recent = xcalloc(e->ring.count ? e->ring.count : 1,
+	    sizeof(*sn->recent));
+	for (k = e->ring.count; k-- > 0; )
+		sn->recent[sn->nrecent++] = lw_ring_recent(&e->ring,
+		    (unsigned)k)->text;
+}
+
+void
+lw_engine_snap_free(struct lw_engine_snap *sn)
+{
+	if (sn == NULL)
+		return;
+	free(sn->tmpls);
+	free(sn->metrics);
+	free(sn->recent);
+	memset(sn, 0, sizeof(*sn));
+}
+
+int
+lw_engine_raise_llm(struct lw_engine *e, enum lw_sev sev, const char *issue,
+    const char *impact, const char *action)
+{
+	char		 key[160], title[LW_ALERT_TITLE_MAX];
+	struct buf	 d;
+	int64_t		 t = e->stats.last_log_ms > 0 ? e->stats.last_log_ms :
+			    lw_wall_ms();
+	size_t		 n;
+
+	/* The key: the issue's first words, so a reworded repeat of the
+	 * same issue still falls under the cooldown most of the time. */
+	n = strlen(issue);
+	if (n > 100)
+		n = lw_utf8_cut(issue, 100);
+	snprintf(key, sizeof(key), "llm:%.*s", (int)n, issue);
+	if (!engine_gate(e, key, t))
+		return 0;
+	snprintf(title, sizeof(title), "%s", issue);
+	buf_init(&d, LW_ALERT_TEXT_MAX);
+	buf_addf(&d, "Issue: %s\nImpact: %s\nAction: %s", issue,
+	    impact ? impact : "-", action ? action : "-");
+	engine_raise_src(e, "llm", sev, key, t, title, buf_str(&d), 0, 0,
+	    NULL, EV_LEVEL, LW_LVL_WARNING, 0, 0, 1);
+	buf_free(&d);
+	return 1;
 }
 
 void

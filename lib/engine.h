@@ -40,6 +40,42 @@ struct lw_engine_stats {
 	int64_t		last_log_ms;		/* newest log time seen */
 };
 
+/* What the engine knows right now, for the LLM's prompt. */
+struct lw_snap_tmpl {
+	uint64_t	 id;
+	const char	*text;
+	int		 level;
+	uint64_t	 count;		/* in the window */
+	uint64_t	 total;		/* since logwarden started watching */
+	int64_t		 first_ms;	/* first sighting ever (state DB) */
+	int64_t		 last_ms;
+	const char	*example;	/* a recent line, or NULL */
+};
+struct lw_snap_metric {
+	const char	*name;
+	size_t		 n;
+	double		 avg, max, p95;
+};
+#define LW_SNAP_FIRED	16
+struct lw_snap_fired {
+	char		 rule[64];
+	char		 title[256];
+	int64_t		 time_ms;	/* log time */
+};
+struct lw_engine_snap {
+	int64_t		 now_ms;	/* newest log time */
+	unsigned	 window;
+	uint64_t	 lines, per_level[LW_LVL_COUNT];
+	struct lw_snap_tmpl *tmpls;	/* busiest first */
+	size_t		 ntmpls;
+	struct lw_snap_metric *metrics;
+	size_t		 nmetrics;
+	struct lw_snap_fired fired[LW_SNAP_FIRED];	/* oldest first */
+	size_t		 nfired;
+	const char	**recent;	/* ring lines, oldest first */
+	size_t		 nrecent;
+};
+
 struct lw_engine *lw_engine_new(const struct lw_config *,
 	    struct lw_state *, const char *host);
 void	lw_engine_free(struct lw_engine *);
@@ -67,6 +103,22 @@ void	lw_engine_tick(struct lw_engine *, int64_t mono_ms);
 void	lw_engine_touch(struct lw_engine *, int64_t mono_ms);
 void	lw_engine_stats(const struct lw_engine *, struct lw_engine_stats *);
 struct lw_ring *lw_engine_ring(struct lw_engine *);
+/*
+ * Fills snap; its pointers stay valid until the next feed, flush or
+ * reconfig.  At most max_tmpls templates, the busiest in the window.
+ */
+void	lw_engine_snapshot(struct lw_engine *, struct lw_engine_snap *,
+	    size_t max_tmpls);
+void	lw_engine_snap_free(struct lw_engine_snap *);
+/*
+ * An alert from the model's verdict: source llm, rule llm, cooldown key
+ * "llm:" + issue, evidence from the window.  Returns 1 when it went out,
+ * 0 when the cooldown held it.
+ */
+int	lw_engine_raise_llm(struct lw_engine *, enum lw_sev, const char *issue,
+	    const char *impact, const char *action);
+/* The redactor built from the config (built-in rules + alerts.redact). */
+const struct lw_redactor *lw_engine_redactor(struct lw_engine *);
 /* Writes a few lines on the busiest templates/components (status). */
 void	lw_engine_describe(struct lw_engine *, struct buf *out);
 

@@ -20,7 +20,8 @@
 enum {
 	Q_GET_OFF, Q_SET_OFF, Q_TMPL_KNOWN, Q_TMPL_PUT, Q_TMPL_ALL,
 	Q_CD_GET, Q_CD_PUT, Q_OB_ADD, Q_OB_DONE, Q_OB_RETRY, Q_OB_LOAD,
-	Q_OB_COUNT, Q_META_GET, Q_META_PUT, Q_COUNT
+	Q_OB_COUNT, Q_META_GET, Q_META_PUT, Q_TMPL_FIRST, Q_LLM_PUT,
+	Q_LLM_USAGE, Q_LLM_VERDICT, Q_LLM_LIST, Q_COUNT
 };
 
 static const char *queries[Q_COUNT] = {
@@ -50,6 +51,18 @@ static const char *queries[Q_COUNT] = {
 	    "rowid LIMIT ?2",
 	[Q_OB_COUNT] = "SELECT count(*) FROM outbox WHERE sink = ?1 AND done = 0",
 	[Q_META_GET] = "SELECT value FROM meta WHERE key = ?1",
+	[Q_TMPL_FIRST] = "SELECT first_ms FROM templates WHERE id = ?1",
+	[Q_LLM_PUT] = "INSERT INTO llm_calls(time_ms, model, prompt_tokens, "
+	    "completion_tokens, latency_ms, verdict, severity, issue, trigger, "
+	    "tmpls) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+	[Q_LLM_USAGE] = "SELECT count(*), coalesce(sum(max(prompt_tokens, 0)), "
+	    "0), coalesce(sum(max(completion_tokens, 0)), 0) FROM llm_calls "
+	    "WHERE time_ms >= ?1",
+	[Q_LLM_VERDICT] = "SELECT issue FROM llm_calls WHERE verdict = 'alert' "
+	    "AND instr(tmpls, ?1) > 0 ORDER BY time_ms DESC LIMIT 1",
+	[Q_LLM_LIST] = "SELECT time_ms, model, prompt_tokens, "
+	    "completion_tokens, latency_ms, verdict, severity, issue, trigger, "
+	    "tmpls FROM llm_calls ORDER BY time_ms DESC, rowid DESC LIMIT ?1",
 	[Q_META_PUT] = "INSERT INTO meta(key, value) VALUES (?1, ?2) "
 	    "ON CONFLICT(key) DO UPDATE SET value = ?2",
 };
@@ -66,6 +79,10 @@ static const char schema[] =
     " created_ms INTEGER, attempts INTEGER, next_ms INTEGER, done INTEGER,"
     " PRIMARY KEY(id, sink));"
     "CREATE INDEX IF NOT EXISTS outbox_pending ON outbox(sink, done);"
+    "CREATE TABLE IF NOT EXISTS llm_calls(time_ms INTEGER, model TEXT,"
+    " prompt_tokens INTEGER, completion_tokens INTEGER, latency_ms INTEGER,"
+    " verdict TEXT, severity TEXT, issue TEXT, trigger TEXT, tmpls TEXT);"
+    "CREATE INDEX IF NOT EXISTS llm_calls_time ON llm_calls(time_ms);"
     "INSERT OR IGNORE INTO meta VALUES ('schema', '1');";
 
 struct lw_state {
@@ -279,6 +296,24 @@ lw_state_template_put(struct lw_state *st, uint64_t id, const char *text,
 }
 
 int
+lw_state_template_first(struct lw_state *st, uint64_t id, int64_t *first)
+{
+	sqlite3_stmt	*s = st->q[Q_TMPL_FIRST];
+	int		 rc, ret = 0;
+
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*first = sqlite3_column_int64(s, 0);
+		ret = 1;
+	} else if (rc != SQLITE_DONE)
+		ret = state_fail(st, "looking up a template");
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return ret;
+}
+
+int
 lw_state_templates(struct lw_state *st,
     void (*fn)(uint64_t, const char *, int, int64_t, int64_t, uint64_t,
     void *), void *arg)
@@ -354,6 +389,111 @@ lw_state_meta_put(struct lw_state *st, const char *key, int64_t val)
 	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, val);
 	return state_step_done(st, s, "saving a counter");
+}
+
+static void
+bind_text_or_null(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v != NULL)
+		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+int
+lw_state_llm_put(struct lw_state *st, const struct lw_llm_call *c)
+{
+	sqlite3_stmt	*s = st->q[Q_LLM_PUT];
+
+	sqlite3_bind_int64(s, 1, c->time_ms);
+	bind_text_or_null(s, 2, c->model);
+	sqlite3_bind_int64(s, 3, c->prompt_tokens);
+	sqlite3_bind_int64(s, 4, c->completion_tokens);
+	sqlite3_bind_int64(s, 5, c->latency_ms);
+	bind_text_or_null(s, 6, c->verdict);
+	bind_text_or_null(s, 7, c->severity);
+	bind_text_or_null(s, 8, c->issue);
+	bind_text_or_null(s, 9, c->trigger);
+	bind_text_or_null(s, 10, c->tmpls);
+	return state_step_done(st, s, "recording an LLM call");
+}
+
+int
+lw_state_llm_usage(struct lw_state *st, int64_t since, long *calls,
+    long *ptok, long *ctok)
+{
+	sqlite3_stmt	*s = st->q[Q_LLM_USAGE];
+	int		 ret = 0;
+
+	*calls = *ptok = *ctok = 0;
+	sqlite3_bind_int64(s, 1, since);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		*calls = (long)sqlite3_column_int64(s, 0);
+		*ptok = (long)sqlite3_column_int64(s, 1);
+		*ctok = (long)sqlite3_column_int64(s, 2);
+	} else
+		ret = state_fail(st, "reading LLM usage");
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return ret;
+}
+
+int
+lw_state_llm_verdict_for(struct lw_state *st, const char *idstr, char *out,
+    size_t outsz)
+{
+	sqlite3_stmt	*s = st->q[Q_LLM_VERDICT];
+	int		 rc, ret = 0;
+
+	sqlite3_bind_text(s, 1, idstr, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		const unsigned char *t = sqlite3_column_text(s, 0);
+
+		snprintf(out, outsz, "%s", t ? (const char *)t : "");
+		ret = 1;
+	} else if (rc != SQLITE_DONE)
+		ret = state_fail(st, "reading LLM verdicts");
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return ret;
+}
+
+static const char *
+col_text(sqlite3_stmt *s, int i)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+
+	return t ? (const char *)t : NULL;
+}
+
+int
+lw_state_llm_list(struct lw_state *st, size_t limit,
+    void (*fn)(const struct lw_llm_call *, void *), void *arg)
+{
+	sqlite3_stmt		*s = st->q[Q_LLM_LIST];
+	struct lw_llm_call	 c;
+	int			 rc;
+
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)limit);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		c.time_ms = sqlite3_column_int64(s, 0);
+		c.model = col_text(s, 1);
+		c.prompt_tokens = (long)sqlite3_column_int64(s, 2);
+		c.completion_tokens = (long)sqlite3_column_int64(s, 3);
+		c.latency_ms = (long)sqlite3_column_int64(s, 4);
+		c.verdict = col_text(s, 5);
+		c.severity = col_text(s, 6);
+		c.issue = col_text(s, 7);
+		c.trigger = col_text(s, 8);
+		c.tmpls = col_text(s, 9);
+		fn(&c, arg);
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc != SQLITE_DONE)
+		return state_fail(st, "listing LLM calls");
+	return 0;
 }
 
 int

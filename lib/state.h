@@ -54,6 +54,9 @@ int	lw_state_template_known(struct lw_state *, uint64_t id);
 int	lw_state_template_put(struct lw_state *, uint64_t id,
 	    const char *text, int level, int64_t first_ms, int64_t last_ms,
 	    uint64_t count);
+/* 1 and the first sighting's log time when id is known, 0, or -1. */
+int	lw_state_template_first(struct lw_state *, uint64_t id,
+	    int64_t *first_ms);
 /* Calls fn for every known template, newest last_ms first. */
 int	lw_state_templates(struct lw_state *,
 	    void (*fn)(uint64_t id, const char *text, int level,
@@ -70,6 +73,30 @@ int	lw_state_cooldown_put(struct lw_state *, const char *key,
  * none, -1 error. */
 int	lw_state_meta_get(struct lw_state *, const char *key, int64_t *val);
 int	lw_state_meta_put(struct lw_state *, const char *key, int64_t val);
+
+/* The LLM's knowledge base: one row per call. */
+struct lw_llm_call {
+	int64_t		 time_ms;	/* wall clock */
+	const char	*model;
+	long		 prompt_tokens, completion_tokens;	/* -1: unknown */
+	long		 latency_ms;
+	const char	*verdict;	/* normal, alert, unparseable, error */
+	const char	*severity;	/* alert: warning|critical; else NULL */
+	const char	*issue;		/* alert: the issue; error: why */
+	const char	*trigger;	/* periodic, or the rule that fired */
+	const char	*tmpls;		/* ids of the window's top templates */
+};
+int	lw_state_llm_put(struct lw_state *, const struct lw_llm_call *);
+/* Calls and tokens since since_ms. */
+int	lw_state_llm_usage(struct lw_state *, int64_t since_ms, long *calls,
+	    long *prompt_tokens, long *completion_tokens);
+/* The newest alert verdict whose window held template idstr: its issue
+ * copied into out (1), none (0), error (-1). */
+int	lw_state_llm_verdict_for(struct lw_state *, const char *idstr,
+	    char *out, size_t outsz);
+/* The newest calls first, at most limit. */
+int	lw_state_llm_list(struct lw_state *, size_t limit,
+	    void (*fn)(const struct lw_llm_call *, void *), void *arg);
 
 /* The outbox: one row per alert and sink until the sink confirmed it. */
 int	lw_state_outbox_add(struct lw_state *, const char *id,
