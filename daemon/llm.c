@@ -48,6 +48,7 @@ struct llm {
 	unsigned		 nsends;
 	double			 last_trigger;
 	char			*pending_trigger;	/* for the kick */
+	uint64_t		 pending_tmpl;	/* the trigger's template */
 	uint64_t		 lines_at_last;
 	int			 unavailable;
 	int64_t			 since_ms;
@@ -171,9 +172,10 @@ llm_retry(struct llm *l, double delay, const char *why)
 		llm_finish(l);
 		return;
 	}
-	/* Jitter: 0.5 to 1.5 of the delay, so that many daemons behind
-	 * one server do not retry in step. */
-	delay *= 0.5 + (double)(lw_mono_ms() % 1000) / 1000.0;
+	/* Jitter: up to half the delay more (never less: a Retry-After is
+	 * a minimum), so that daemons behind one server do not retry in
+	 * step. */
+	delay *= 1.0 + (double)(lw_mono_ms() % 1000) / 2000.0;
 	log_info("llm: %s; retrying in %.1f s", why, delay);
 	ev_timer_set(&l->retry, delay, 0);
 	ev_timer_start(l->d->loop, &l->retry);
@@ -311,7 +313,7 @@ llm_send(struct llm *l)
 
 /* Build the prompt from what the engine knows now, and ask. */
 static void
-llm_ask(struct llm *l, const char *trigger)
+llm_ask(struct llm *l, const char *trigger, uint64_t trigger_tmpl)
 {
 	struct lw_daemon	*d = l->d;
 	const struct lw_config	*c = d->cfg;
@@ -380,6 +382,7 @@ llm_ask(struct llm *l, const char *trigger)
 	in.recent = (const char *const *)sn.recent;
 	in.nrecent = sn.nrecent;
 	in.trigger = trigger;
+	in.trigger_tmpl = trigger_tmpl;
 	memset(&p, 0, sizeof(p));
 	buf_init(&body, LW_LLM_RESPONSE_MAX);
 	if (lw_llm_build(&in, lw_engine_redactor(d->eng),
@@ -420,7 +423,7 @@ llm_periodic_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		log_debug("llm: nothing new since the last check; skipped");
 		return;
 	}
-	llm_ask(l, NULL);
+	llm_ask(l, NULL, 0);
 }
 
 static void
@@ -440,7 +443,7 @@ llm_kick_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)loop;
 	(void)revents;
 	l->pending_trigger = NULL;
-	llm_ask(l, why);
+	llm_ask(l, why, l->pending_tmpl);
 	free(why);
 }
 
@@ -504,6 +507,9 @@ llm_trigger(struct lw_daemon *d, const struct lw_alert *a)
 	/* After the batch that raised it: the engine is mid-record now. */
 	xasprintf(&l->pending_trigger, "local rule %s fired: %s", a->rule,
 	    a->title ? a->title : "");
+	/* Repeat and new_error name a template: it goes first. */
+	l->pending_tmpl = a->tmpl != NULL ? lw_tmpl_id(a->tmpl,
+	    strlen(a->tmpl)) : 0;
 	ev_timer_set(&l->kick, 0, 0);
 	ev_timer_start(d->loop, &l->kick);
 }
@@ -524,7 +530,7 @@ llm_once(struct lw_daemon *d)
 	lw_engine_stats(d->eng, &st);
 	if (d->llm == NULL || !d->cfg->llm.enabled || st.lines == 0)
 		return;
-	llm_ask(d->llm, "run --once");
+	llm_ask(d->llm, "run --once", 0);
 }
 
 void
@@ -536,7 +542,8 @@ llm_status(struct lw_daemon *d, FILE *fp)
 	struct tm	 tm;
 
 	if (!d->cfg->llm.enabled) {
-		fprintf(fp, "LLM: off");
+		fprintf(fp, "LLM: off (llm.enabled = no); last LLM verdict: "
+		    "none");
 		return;
 	}
 	gmtime_r(&now, &tm);

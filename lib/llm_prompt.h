@@ -13,6 +13,8 @@
  *   3. metric statistics;
  *   4. the most recent ring-buffer lines, each cut to a few hundred
  *      bytes, the newest kept.
+ * The order is strict: once something was left out, nothing that ranks
+ * below it is sent, even if a small piece would still fit.
  *
  * Every string that came from the log (templates, examples, lines, rule
  * titles, the trigger, earlier verdicts) is redacted with lw_redact,
@@ -43,7 +45,7 @@
 /* Inputs beyond these counts are ignored (and counted as left out). */
 #define LW_LLM_MAX_TMPLS	2000
 #define LW_LLM_MAX_RECENT	5000
-#define LW_LLM_MAX_FIRED	64
+#define LW_LLM_MAX_FIRED	20
 #define LW_LLM_MAX_METRICS	64
 /* Byte caps for one log-derived string, after redaction. */
 #define LW_LLM_TMPL_BYTES	400
@@ -132,12 +134,12 @@ void	 lw_llm_prompt_free(struct lw_llm_prompt *);	/* accepts NULL */
  * The token estimate, meant to err high on log text, which tokenizes far
  * worse than prose: numbers, ids and punctuation split into many tokens.
  * Counted per character class: a run of letters is 1 token per 6
- * letters (started), a run of digits 1 per 3, every punctuation mark,
- * tab and line break 1, a space 0 (it merges with the next word), a
- * 2-byte UTF-8 character 1, a 3- or 4-byte one 2, an invalid byte 1.  A
- * lower-to-upper case change (camelCase, random ids) starts a new run.  The
- * estimate of a concatenation never exceeds the sum of the parts', so
- * pieces can be budgeted one by one.
+ * letters (started), a run of digits 1 per 3, a run of punctuation 1 per
+ * 2, a line break, tab or control byte 1, a space 0 (it merges with the
+ * next word), a 2-byte UTF-8 character 1, a 3- or 4-byte one 2, an
+ * invalid byte 1.  A lower-to-upper case change (camelCase, random ids)
+ * starts a new run.  The estimate of a concatenation never exceeds the
+ * sum of the parts', so pieces can be budgeted one by one.
  */
 size_t	 lw_llm_tokens(const char *s, size_t len);
 

@@ -700,34 +700,161 @@ class TelegramServer(HttpServer):
 
 
 class LlmServer(HttpServer):
-    """An OpenAI-compatible chat-completions endpoint with a set answer."""
+    """An OpenAI-compatible chat-completions endpoint that follows a script.
 
-    def __init__(self, *a, content='{"status":"normal"}', **kw):
-        self._content = content
+    Each POST (in mode ok) is answered with the next item of the script;
+    the last item repeats.  An item is a dict:
+
+        {"content": "ALERT: CRITICAL\nIssue: ..."}   200, a chat.completion
+        {"status": 500}                              OpenAI's server_error
+        {"status": 429, "retry_after": "2",
+         "error": {"type": "tokens", "code": "rate_limit_exceeded"}}
+        {"status": 429, "error": {"code": "insufficient_quota",
+                                  "type": "insufficient_quota"}}
+        {"delay": 5, "content": ...}                 answer 5 s late
+        {"body": "raw bytes or str", "status": 200}  a body sent verbatim
+
+    An error item gets OpenAI's body {"error": {"message", "type",
+    "param": null, "code"}}, missing fields filled in as OpenAI writes
+    them; "retry_after" becomes the Retry-After header, "headers" adds
+    more.  "usage" overrides the token counts.  The other modes (fail,
+    hang, slow, 429, refuse) work as in every fake.  Controls: POST
+    /__script with a JSON list sets the script.
+    """
+
+    # What OpenAI says for the common statuses, when the item says nothing.
+    _ERRORS = {
+        400: ("invalid_request_error", None, "Invalid request."),
+        401: ("invalid_request_error", "invalid_api_key",
+              "Incorrect API key provided: sk-test***. You can find your "
+              "API key at https://platform.openai.com/account/api-keys."),
+        404: ("invalid_request_error", "model_not_found",
+              "The model `fake` does not exist or you do not have access "
+              "to it."),
+        429: ("requests", "rate_limit_exceeded",
+              "Rate limit reached for fake in organization org-test on "
+              "requests per min (RPM): Limit 3, Used 3, Requested 1. "
+              "Please try again in 20s."),
+        500: ("server_error", None, "The server had an error while "
+              "processing your request. Sorry about that!"),
+        503: ("server_error", None, "The engine is currently overloaded, "
+              "please try again later"),
+    }
+    _QUOTA = ("You exceeded your current quota, please check your plan "
+              "and billing details. For more information on this error, "
+              "read the docs: https://platform.openai.com/docs/guides/"
+              "error-codes/api-errors.")
+
+    def __init__(self, *a, content='{"status":"normal"}', script=None,
+                 **kw):
+        self._script = [{"content": content}]
+        self._next = 0
+        self._answers = 0
         super().__init__(*a, **kw)
+        if script is not None:
+            self.set_script(script)
+
+    def set_script(self, script):
+        """Answer the next requests with these items, from the first."""
+        items = list(script)
+        if not items or not all(isinstance(i, dict) for i in items):
+            raise ValueError("a script is a non-empty list of dicts")
+        with self._lock:
+            self._script, self._next = items, 0
 
     def set_content(self, content):
-        """What the next answers carry as choices[0].message.content."""
+        """Every answer from now on carries content (a one-item script)."""
+        self.set_script([{"content": content}])
+
+    def _take(self):
         with self._lock:
-            self._content = content
+            item = self._script[min(self._next, len(self._script) - 1)]
+            self._next += 1
+            self._answers += 1
+            return dict(item), self._answers
+
+    def _error_body(self, status, err):
+        err = dict(err or {})
+        code = err.get("code")
+        if code == "insufficient_quota" or \
+                err.get("type") == "insufficient_quota":
+            dtype, dcode, dmsg = "insufficient_quota", "insufficient_quota", \
+                self._QUOTA
+        else:
+            dtype, dcode, dmsg = self._ERRORS.get(
+                status, ("server_error", None, "Error %d." % status))
+        out = {"message": err.get("message", dmsg),
+               "type": err.get("type", dtype),
+               "param": err.get("param"),
+               "code": err.get("code", dcode)}
+        return {"error": out}
 
     def reply_ok(self, req):
-        with self._lock:
-            content = self._content
-        out = {"id": "chatcmpl-fake", "object": "chat.completion",
-               "created": int(time.time()), "model": "fake",
-               "choices": [{"index": 0, "finish_reason": "stop",
+        item, n = self._take()
+        delay = item.get("delay")
+        # Held like slow mode, but released at once when the server stops.
+        if delay and self._stop.wait(float(delay)):
+            return 503, {}, b""
+        status = int(item.get("status", 200))
+        hdrs = {"Content-Type": "application/json"}
+        if item.get("retry_after") is not None:
+            hdrs["Retry-After"] = str(item["retry_after"])
+        hdrs.update(item.get("headers", {}))
+        if "body" in item:
+            body = item["body"]
+            return status, hdrs, body.encode("utf-8") \
+                if isinstance(body, str) else body
+        if status != 200 or "error" in item:
+            if status == 200:
+                status = 500
+            return status, hdrs, json.dumps(
+                self._error_body(status, item.get("error"))).encode()
+        content = item.get("content", '{"status":"normal"}')
+        model = "fake"
+        if isinstance(req.json, dict) and isinstance(req.json.get("model"),
+                                                     str):
+            model = req.json["model"]
+        usage = {"prompt_tokens": max(1, len(req.body) // 4),
+                 "completion_tokens": max(1, len(content) // 4)}
+        usage.update(item.get("usage", {}))
+        usage["total_tokens"] = usage["prompt_tokens"] + \
+            usage["completion_tokens"]
+        out = {"id": "chatcmpl-fake%06d" % n, "object": "chat.completion",
+               "created": int(time.time()), "model": model,
+               "choices": [{"index": 0,
                             "message": {"role": "assistant",
-                                        "content": content}}],
-               "usage": {"prompt_tokens": 1, "completion_tokens": 1,
-                         "total_tokens": 2}}
-        return 200, {"Content-Type": "application/json"}, \
-            json.dumps(out).encode()
+                                        "content": content,
+                                        "refusal": None},
+                            "logprobs": None,
+                            "finish_reason": "stop"}],
+               "usage": usage,
+               "system_fingerprint": "fp_fake"}
+        return 200, hdrs, json.dumps(out).encode()
+
+    def reply_429(self, req, retry_after):
+        body = self._error_body(429, None)
+        return 429, {"Content-Type": "application/json",
+                     "Retry-After": retry_after}, json.dumps(body).encode()
+
+    def _control(self, conn, req):
+        if req.path == "/__script":
+            try:
+                self.set_script(req.json)
+            except (TypeError, ValueError) as e:
+                self._send(conn, 400, {}, ("%s\n" % e).encode())
+                return
+            self._send(conn, 200, {}, b"ok\n")
+            return
+        super()._control(conn, req)
+
+    def bodies(self):
+        """The parsed JSON bodies of the requests received (model,
+        messages, temperature, response_format ...), oldest first."""
+        return [r.json for r in self.requests() if isinstance(r.json, dict)]
 
     def prompts(self):
         """The messages arrays of the requests received."""
-        return [r.json.get("messages") for r in self.requests()
-                if isinstance(r.json, dict)]
+        return [b.get("messages") for b in self.bodies()]
 
 
 KINDS = {"webhook": WebhookServer, "telegram": TelegramServer,

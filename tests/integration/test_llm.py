@@ -151,6 +151,7 @@ def test_hanging_model_does_not_delay_local_alerts():
     with lwtest.Env() as env, fakes.LlmServer(
             script=[{"delay": 10, "content": "NORMAL"}]) as srv:
         d = start(env, {"rules": rules(errors=2),
+                        "alerts": {"cooldown": 0},
                         "llm": llm_cfg(srv, timeout=5)})
         env.log.append(line("WARNING", "w"), line("ERROR", "e1"))
         env.log.append(line("ERROR", "e2"))
