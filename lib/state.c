@@ -225,6 +225,27 @@ state_step_done(struct lw_state *st, sqlite3_stmt *s, const char *what)
 	return 0;
 }
 
+/*
+ * Run a one-row, one-column query whose first parameter is already bound:
+ * 1 and the value, 0 for no row, -1 on error.
+ */
+static int
+state_get_i64(struct lw_state *st, sqlite3_stmt *s, int64_t *out,
+    const char *what)
+{
+	int	rc, ret = 0;
+
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*out = sqlite3_column_int64(s, 0);
+		ret = 1;
+	} else if (rc != SQLITE_DONE)
+		ret = state_fail(st, what);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return ret;
+}
+
 int
 lw_state_get_offset(struct lw_state *st, const char *path,
     struct lw_offset *o)
@@ -264,20 +285,11 @@ lw_state_set_offset(struct lw_state *st, const char *path,
 int
 lw_state_template_known(struct lw_state *st, uint64_t id)
 {
-	sqlite3_stmt	*s = st->q[Q_TMPL_KNOWN];
-	int		 rc, ret;
+	int64_t	one;
 
-	sqlite3_bind_int64(s, 1, (sqlite3_int64)id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		ret = 1;
-	else if (rc == SQLITE_DONE)
-		ret = 0;
-	else
-		ret = state_fail(st, "looking up a template");
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	return ret;
+	sqlite3_bind_int64(st->q[Q_TMPL_KNOWN], 1, (sqlite3_int64)id);
+	return state_get_i64(st, st->q[Q_TMPL_KNOWN], &one,
+	    "looking up a template");
 }
 
 int
@@ -298,19 +310,9 @@ lw_state_template_put(struct lw_state *st, uint64_t id, const char *text,
 int
 lw_state_template_first(struct lw_state *st, uint64_t id, int64_t *first)
 {
-	sqlite3_stmt	*s = st->q[Q_TMPL_FIRST];
-	int		 rc, ret = 0;
-
-	sqlite3_bind_int64(s, 1, (sqlite3_int64)id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		*first = sqlite3_column_int64(s, 0);
-		ret = 1;
-	} else if (rc != SQLITE_DONE)
-		ret = state_fail(st, "looking up a template");
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	return ret;
+	sqlite3_bind_int64(st->q[Q_TMPL_FIRST], 1, (sqlite3_int64)id);
+	return state_get_i64(st, st->q[Q_TMPL_FIRST], first,
+	    "looking up a template");
 }
 
 int
@@ -338,19 +340,8 @@ lw_state_templates(struct lw_state *st,
 int
 lw_state_cooldown_get(struct lw_state *st, const char *key, int64_t *last)
 {
-	sqlite3_stmt	*s = st->q[Q_CD_GET];
-	int		 rc, ret = 0;
-
-	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		*last = sqlite3_column_int64(s, 0);
-		ret = 1;
-	} else if (rc != SQLITE_DONE)
-		ret = state_fail(st, "reading a cooldown");
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	return ret;
+	sqlite3_bind_text(st->q[Q_CD_GET], 1, key, -1, SQLITE_STATIC);
+	return state_get_i64(st, st->q[Q_CD_GET], last, "reading a cooldown");
 }
 
 int
@@ -366,19 +357,8 @@ lw_state_cooldown_put(struct lw_state *st, const char *key, int64_t last)
 int
 lw_state_meta_get(struct lw_state *st, const char *key, int64_t *val)
 {
-	sqlite3_stmt	*s = st->q[Q_META_GET];
-	int		 rc, ret = 0;
-
-	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		*val = sqlite3_column_int64(s, 0);
-		ret = 1;
-	} else if (rc != SQLITE_DONE)
-		ret = state_fail(st, "reading a counter");
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	return ret;
+	sqlite3_bind_text(st->q[Q_META_GET], 1, key, -1, SQLITE_STATIC);
+	return state_get_i64(st, st->q[Q_META_GET], val, "reading a counter");
 }
 
 int
