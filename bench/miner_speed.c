@@ -3,9 +3,12 @@
  *
  *   lw-miner-speed --raw            one message per stdin line, prints its
  *                                   template (what loghub_eval.py feeds on)
- *   lw-miner-speed --bench FILE [--cap N]
+ *   lw-miner-speed --bench FILE [--cap N] [--cluster]
  *                                   times lw_mask + lw_tmpl_id + store touch
- *                                   over every line of FILE, 5 runs, median
+ *                                   over every line of FILE, 5 runs, median;
+ *                                   with --cluster, lw_mask + lw_cluster_add
+ *                                   (the clustering stage, cap N groups)
+ *                                   + store touch of the group's stable id
  *
  * Kept apart from the daemon so that the masking can be measured and
  * scored before the `templates` command exists.
@@ -17,6 +20,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cluster.h"
 #include "miner.h"
 #include "xmalloc.h"
 
@@ -28,7 +32,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: lw-miner-speed --raw\n"
-	    "       lw-miner-speed --bench FILE [--cap N]\n");
+	    "       lw-miner-speed --bench FILE [--cap N] [--cluster]\n");
 	exit(2);
 }
 
@@ -132,9 +136,13 @@ now_s(void)
 }
 
 static int
-bench(const char *path, size_t cap)
+bench(const char *path, size_t cap, int cluster)
 {
 	struct lw_tmpl_store	*ts = NULL;
+	struct lw_cluster	*cl = NULL;
+	const char		*ct;
+	size_t			 ctl, ngroups = 0;
+	uint64_t		 merges = 0;
 	char			*data = NULL, tmpl[LW_TMPL_BUFSZ];
 	size_t			 len, off, n, tl, lines = 0, ntmpl = 0;
 	double			 secs[RUNS], t0;
@@ -146,6 +154,7 @@ bench(const char *path, size_t cap)
 		return 1;
 	for (run = 0; run < RUNS; run++) {
 		ts = lw_tmpl_store_new(cap);
+		cl = cluster ? lw_cluster_new(cap) : NULL;
 		lines = 0;
 		t0 = now_s();
 		for (off = 0; off < len; off += n + 1) {
@@ -153,21 +162,32 @@ bench(const char *path, size_t cap)
 			n = nl == NULL ? len - off : (size_t)(nl - (data + off));
 			tl = lw_mask(data + off, chomp(data + off, n), tmpl,
 			    sizeof(tmpl));
-			lw_tmpl_store_touch(ts, lw_tmpl_id(tmpl, tl), tmpl, tl,
-			    (int64_t)lines, 5, &is_new);
+			if (cl != NULL)
+				lw_tmpl_store_touch(ts, lw_cluster_add(cl, tmpl,
+				    tl, &ct, &ctl), ct, ctl, (int64_t)lines, 5,
+				    &is_new);
+			else
+				lw_tmpl_store_touch(ts, lw_tmpl_id(tmpl, tl),
+				    tmpl, tl, (int64_t)lines, 5, &is_new);
 			sink += (uint64_t)is_new;
 			lines++;
 		}
 		secs[run] = now_s() - t0;
 		ntmpl = lw_tmpl_store_count(ts);
 		ev = lw_tmpl_store_evictions(ts);
+		ngroups = lw_cluster_count(cl);
+		merges = lw_cluster_merges(cl);
 		lw_tmpl_store_free(ts);
+		lw_cluster_free(cl);
 	}
 	qsort(secs, RUNS, sizeof(secs[0]), cmp_double);
 	printf("file %s: %zu lines, %zu bytes, %zu templates in store "
 	    "(cap %zu, %llu evictions, %llu first sightings)\n", path, lines,
 	    len, ntmpl, cap, (unsigned long long)ev,
 	    (unsigned long long)(sink / RUNS));
+	if (cluster)
+		printf("clustering: %zu groups, %llu merges\n", ngroups,
+		    (unsigned long long)merges);
 	printf("median of %d runs: %.3f s, %.0f messages/s, %.1f MB/s, "
 	    "%.0f ns/message\n", RUNS, secs[RUNS / 2],
 	    (double)lines / secs[RUNS / 2],
@@ -183,9 +203,14 @@ main(int argc, char **argv)
 	const char	*errstr = NULL;
 	char		*end;
 	unsigned long	 cap = 10000;
+	int		 cluster = 0;
 
 	if (argc == 2 && strcmp(argv[1], "--raw") == 0)
 		return raw();
+	if (argc >= 4 && strcmp(argv[argc - 1], "--cluster") == 0) {
+		cluster = 1;
+		argc--;
+	}
 	if (argc != 3 && argc != 5)
 		usage();
 	if (strcmp(argv[1], "--bench") != 0)
@@ -203,5 +228,5 @@ main(int argc, char **argv)
 		fprintf(stderr, "lw-miner-speed: %s\n", errstr);
 		return 2;
 	}
-	return bench(argv[2], (size_t)cap);
+	return bench(argv[2], (size_t)cap, cluster);
 }

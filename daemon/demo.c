@@ -22,6 +22,9 @@
 #include "buf.h"
 #include "fdio.h"
 #include "gen.h"
+#include "record.h"
+#include "report.h"
+#include "utf8.h"
 #include "log.h"
 #include "logwarden.h"
 #include "lwtime.h"
@@ -110,6 +113,54 @@ demo_observe(const struct lw_alert *a, void *arg)
 		if (strcmp(a->rule, demo_rules[i]) == 0)
 			break;
 	c->by_rule[i]++;
+}
+
+/* The built-in analyzer's summary of the whole demo log (the same code
+ * as `logwarden analyze`), printed with control bytes escaped. */
+static void
+demo_summary(const char *path)
+{
+	struct lw_report	*rep = lw_report_new(NULL);
+	struct lw_asm		*as = lw_asm_new(256 * 1024, 500);
+	struct lw_record	 rec;
+	struct buf		 out, vis;
+	char			*line = NULL, *p, *nl;
+	size_t			 cap = 0;
+	ssize_t			 n;
+	FILE			*fp;
+
+	if ((fp = fopen(path, "r")) == NULL) {
+		log_warn("%s", path);
+		goto out;
+	}
+	while ((n = getline(&line, &cap, fp)) != -1) {
+		if (n > 0 && line[n - 1] == '\n')
+			n--;
+		if (lw_asm_feed(as, line, (size_t)n, &rec))
+			lw_report_add(rep, &rec);
+	}
+	if (lw_asm_flush(as, &rec))
+		lw_report_add(rep, &rec);
+	fclose(fp);
+	buf_init(&out, 64 * 1024);
+	buf_init(&vis, 256 * 1024);
+	lw_report_summary(rep, &out);
+	for (p = out.data ? out.data : (char *)""; *p != '\0'; p = nl + 1) {
+		if ((nl = strchr(p, '\n')) == NULL)
+			nl = p + strlen(p);
+		lw_vis(&vis, p, (size_t)(nl - p));
+		buf_addc(&vis, '\n');
+		if (*nl == '\0')
+			break;
+	}
+	printf("\n==== the built-in analyzer on the whole log ====\n%s",
+	    buf_str(&vis));
+	buf_free(&out);
+	buf_free(&vis);
+out:
+	free(line);
+	lw_asm_free(as);
+	lw_report_free(rep);
 }
 
 static void
@@ -218,6 +269,8 @@ cmd_demo(void)
 		if (cnt.by_rule[i])
 			printf("  %-15s %u\n", demo_rules[i], cnt.by_rule[i]);
 	printf("alerts as JSON: %s\nthe log: %s\n", jsonl, logp);
+	demo_summary(logp);
+	printf("(the full report: logwarden analyze %s)\n", logp);
 	daemon_shutdown(&d);
 	free(logp);
 	free(cfgp);

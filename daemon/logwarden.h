@@ -123,6 +123,14 @@ void	llm_once(struct lw_daemon *);
 int	llm_busy(struct lw_daemon *);
 void	llm_status(struct lw_daemon *, FILE *);
 
+/* llm_ask.c: one question, waited for (search --llm, analyze --llm);
+ * *answer is the caller's to free. */
+int	llm_ask_once(const struct lw_config *, const char *system,
+	    const char *user, char **answer, char *err, size_t errsz);
+
+/* cmd_search.c */
+int	cmd_search(const char *cfgpath, int argc, char **argv);
+
 /* sink_webhook.c, sink_telegram.c, sink_email.c */
 extern const struct netsink_ops webhook_ops, telegram_ops, email_ops;
 
@@ -134,6 +142,9 @@ void	sinks_classify_http(long status, const char *err, const char *body,
 
 /* cmd_verdicts.c */
 int	cmd_verdicts(const char *cfgpath, size_t limit);
+
+/* cmd_analyze.c */
+int	cmd_analyze(const char *cfgpath, int argc, char *argv[]);
 
 /* cmd_templates.c */
 int	cmd_templates(int raw);

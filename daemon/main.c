@@ -31,7 +31,11 @@ usage(FILE *fp)
 	    "  check                 validate the configuration file\n"
 	    "  templates [--raw]     print the template of each stdin line\n"
 	    "  test-alert            send a test alert through every sink\n"
+	    "  analyze [--llm] [--format md|json] FILE...\n"
+	    "                        the report of whole log files (.gz too)\n"
 	    "  analyze --verdicts [N]  the model's last N verdicts\n"
+	    "  search [--llm] [-C N] [--window SEC] FILE... QUERY\n"
+	    "                        a timeline around QUERY\n"
 	    "  demo                  a self-contained live demonstration\n"
 	    "\n"
 	    "options:\n"
@@ -192,11 +196,10 @@ main(int argc, char *argv[])
 		}
 		return cmd_verdicts(cfgpath, (size_t)n);
 	}
-	if (strcmp(cmd, "analyze") == 0 || strcmp(cmd, "search") == 0) {
-		fprintf(stderr, "logwarden: %s is not available in this "
-		    "version yet\n", cmd);
-		return 1;
-	}
+	if (strcmp(cmd, "search") == 0)
+		return cmd_search(cfgpath, argc, argv);
+	if (strcmp(cmd, "analyze") == 0)
+		return cmd_analyze(cfgpath, argc, argv);
 	usage(stderr);
 	return 2;
 }

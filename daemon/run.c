@@ -10,7 +10,10 @@
  * anywhere therefore either replays the lines or finds their alerts in
  * the outbox.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -29,6 +32,9 @@
 
 #define BATCH_COMMIT_BYTES	(16u << 20)	/* commit at least this often */
 #define ONCE_DRAIN_SECS		60		/* --once waits for sinks */
+#define REPLAY_BYTES		(4u << 20)	/* context after a restart */
+
+static void	daemon_replay(struct lw_daemon *, const struct lw_offset *);
 
 static void
 daemon_alert(struct lw_alert *a, void *arg)
@@ -169,6 +175,7 @@ daemon_open_tail(struct lw_daemon *d)
 		ts.dev = o.dev;
 		ts.ino = o.ino;
 		ts.offset = o.offset;
+		daemon_replay(d, &o);
 	}
 	if (have != 1 && access(d->cfg->source.path, F_OK) == 0) {
 		/*
@@ -185,6 +192,69 @@ daemon_open_tail(struct lw_daemon *d)
 	}
 	d->tail = tail_new(d->once ? NULL : d->loop, d->cfg->source.path,
 	    &ts, &tail_ops, d);
+}
+
+/*
+ * After a restart the window, the ring and the tallies are empty, so a
+ * burst that straddles the restart would be judged by its second half
+ * only.  Read the bytes just before the saved offset once more, as
+ * context: counted and kept, but never alerted on (they were judged
+ * before the restart).
+ */
+static void
+replay_line(const char *line, size_t len, size_t cut, uint64_t start,
+    uint64_t end, void *arg)
+{
+	struct lw_daemon	*d = arg;
+
+	(void)start;
+	(void)end;
+	lw_engine_feed(d->eng, line, len, cut, d->arrival_ms);
+}
+
+static void
+daemon_replay(struct lw_daemon *d, const struct lw_offset *o)
+{
+	struct lw_lines	 lines;
+	struct stat	 st;
+	uint64_t	 from;
+	char		*buf;
+	ssize_t		 n;
+	int		 fd;
+
+	if (o->offset == 0 || stat(d->cfg->source.path, &st) == -1 ||
+	    (uint64_t)st.st_ino != o->ino || (uint64_t)st.st_dev != o->dev ||
+	    (uint64_t)st.st_size < o->offset)
+		return;
+	if ((fd = open(d->cfg->source.path, O_RDONLY | O_CLOEXEC)) == -1)
+		return;
+	from = o->offset > REPLAY_BYTES ? o->offset - REPLAY_BYTES : 0;
+	buf = xmalloc(o->offset - from);
+	n = pread(fd, buf, o->offset - from, (off_t)from);
+	close(fd);
+	if (n != (ssize_t)(o->offset - from)) {
+		free(buf);
+		return;
+	}
+	lw_lines_init(&lines, d->cfg->source.max_line_bytes, from);
+	d->arrival_ms = lw_wall_ms();
+	lw_engine_set_learning(d->eng, 1, 1);
+	/* Not from the start of the file: the first line is a fragment. */
+	if (from > 0) {
+		char *nl = memchr(buf, '\n', (size_t)n);
+
+		if (nl != NULL)
+			lw_lines_feed(&lines, nl + 1, (size_t)(buf + n - nl - 1),
+			    replay_line, d);
+	} else
+		lw_lines_feed(&lines, buf, (size_t)n, replay_line, d);
+	lw_engine_flush(d->eng);
+	lw_engine_set_learning(d->eng, 0, 0);
+	lw_engine_reset_counts(d->eng);
+	lw_lines_free(&lines);
+	free(buf);
+	log_debug("replayed %llu bytes before the saved offset as context",
+	    (unsigned long long)(o->offset - from));
 }
 
 static void

@@ -1030,6 +1030,15 @@ lw_engine_stats(const struct lw_engine *e, struct lw_engine_stats *s)
 	s->window_warnings = e->win.n[LW_LVL_WARNING];
 }
 
+void
+lw_engine_reset_counts(struct lw_engine *e)
+{
+	e->stats.lines = e->stats.records = e->stats.bytes = 0;
+	e->stats.cut_lines = 0;
+	memset(e->stats.per_level, 0, sizeof(e->stats.per_level));
+	e->stats.templates_new = 0;
+}
+
 struct lw_ring *
 lw_engine_ring(struct lw_engine *e)
 {

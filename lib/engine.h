@@ -102,6 +102,9 @@ void	lw_engine_tick(struct lw_engine *, int64_t mono_ms);
 /* The last line arrived at mono_ms (re-arms silence). */
 void	lw_engine_touch(struct lw_engine *, int64_t mono_ms);
 void	lw_engine_stats(const struct lw_engine *, struct lw_engine_stats *);
+/* Zero the "read by this run" counts (lines, records, per level) after
+ * lines were replayed as context; the window and tallies stay. */
+void	lw_engine_reset_counts(struct lw_engine *);
 struct lw_ring *lw_engine_ring(struct lw_engine *);
 /*
  * Fills snap; its pointers stay valid until the next feed, flush or

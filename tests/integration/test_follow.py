@@ -83,8 +83,8 @@ def test_deleted_and_recreated():
 
 def test_restart_processes_lines_written_while_down():
     with lwtest.Env() as env:
-        # Counters live in memory: the two lines written while down must
-        # raise the alert on their own.
+        # The error before the restart still counts: the bytes before the
+        # saved offset are replayed as context (never alerted on again).
         env.write_config({"rules": rules(errors=2)})
         env.log.append(line("INFO", "history"))
         d = env.start()
@@ -98,9 +98,11 @@ def test_restart_processes_lines_written_while_down():
         d2.wait_ready()
         a = env.wait_alerts(1, 10, "alert from lines written while down")
         ev = "\n".join(a[0]["evidence"])
-        assert "three while down" in ev, ev
-        # Lines before the saved offset were not read again.
+        assert a[0]["count"] == 2, a[0]
+        assert "one" in ev and "two while down" in ev, ev
+        # Lines before the saved offset were not processed again.
         wait_lines(d2, 2)
+        assert len(env.alerts()) == 1, env.alerts()
         assert d2.stop() == 0
 
 
