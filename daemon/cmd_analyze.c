@@ -22,6 +22,7 @@
 
 #include <zlib.h>
 
+#include "categories.h"
 #include "config.h"
 #include "lines.h"
 #include "log.h"
@@ -363,6 +364,7 @@ cmd_analyze(const char *cfgpath, int argc, char *argv[])
 	size_t			 nfiles = 0, i, line_max = ANALYZE_LINE_MAX;
 	int			 a, json = 0, llm = 0, rc = 1, opts = 1;
 	char			*story = NULL;
+	struct lw_category	*cats = NULL;
 	const char		*pat;
 
 	memset(&c, 0, sizeof(c));
@@ -423,6 +425,21 @@ cmd_analyze(const char *cfgpath, int argc, char *argv[])
 		line_max = cfg->source.max_line_bytes;
 		o.metrics = cfg->metrics;
 		o.nmetrics = cfg->nmetrics;
+		/* [category.NAME] sections go before the built-in table. */
+		cats = xcalloc(cfg->ncategories + 1, sizeof(*cats));
+		for (i = 0; i < cfg->ncategories; i++) {
+			size_t j;
+
+			cats[i].name = cfg->categories[i].name;
+			cats[i].impact = (enum lw_impact)
+			    cfg->categories[i].impact;
+			for (j = 0; j < cfg->categories[i].nneedles &&
+			    j < LW_CATEGORY_MAX_NEEDLES; j++)
+				cats[i].needles[j] =
+				    cfg->categories[i].needles[j];
+		}
+		o.extra_categories = cats;
+		o.nextra_categories = cfg->ncategories;
 		if ((st = lw_state_open(cfg->state.dir, err, sizeof(err))) ==
 		    NULL)
 			fprintf(stderr, "logwarden: analyze: state database "
@@ -472,6 +489,7 @@ cmd_analyze(const char *cfgpath, int argc, char *argv[])
 out:
 	free(story);
 	lw_report_free(c.rep);
+	free(cats);
 	lw_asm_free(c.as);
 	lw_parser_free(c.p);
 	lw_redactor_free(red);

@@ -42,7 +42,7 @@
 enum sect {
 	S_NONE, S_SOURCE, S_STATE, S_RULES, S_LLM, S_TELEGRAM, S_EMAIL,
 	S_WEBHOOK, S_ALERTS, S_NFIXED,
-	S_METRIC = S_NFIXED, S_BAD
+	S_METRIC = S_NFIXED, S_CATEGORY, S_BAD
 };
 
 static const char *sect_names[S_NFIXED] = {
@@ -192,6 +192,11 @@ struct cfgctx {
 	int			 lineno;	/* of the line inih holds */
 	enum sect		 sect;
 	size_t			 metric;	/* index when sect is S_METRIC */
+	size_t			 category;	/* index when S_CATEGORY */
+	struct {
+		int	 match, impact;	/* lines they were set on */
+		int	 lost;
+	}			 cs[LW_CONFIG_MAX_CATEGORIES];
 	int			 sect_line[S_NFIXED];
 	int			 lost[S_NFIXED]; /* a key line was refused */
 	int			 seen[NOPTS];	/* line a key was set on */
@@ -640,6 +645,120 @@ metric_get(struct cfgctx *c, const char *name, size_t len, int line)
 	return m;
 }
 
+static const char *impact_names[] = { "money", "halt", "degraded" };
+
+/* [category.NAME]: find or add the category; -1 (reported) when the
+ * name is bad or there are too many. */
+static int
+category_get(struct cfgctx *c, const char *name, size_t len, const char *e)
+{
+	struct lw_config	*cfg = c->cfg;
+	struct lw_category_cfg	*k;
+	size_t			 i;
+
+	if (len == 0 || len > LW_CONFIG_MAX_NAME) {
+		cerr(c, c->lineno, "[%s]: a category name has 1 to %d "
+		    "characters", e, LW_CONFIG_MAX_NAME);
+		return -1;
+	}
+	for (i = 0; i < len; i++)
+		if (!isalnum((unsigned char)name[i]) && name[i] != '_' &&
+		    name[i] != '-') {
+			cerr(c, c->lineno, "[%s]: a category name may only "
+			    "have letters, digits, '_' and '-'", e);
+			return -1;
+		}
+	for (i = 0; i < cfg->ncategories; i++)
+		if (strlen(cfg->categories[i].name) == len &&
+		    memcmp(cfg->categories[i].name, name, len) == 0) {
+			c->category = i;
+			return 0;
+		}
+	if (cfg->ncategories == LW_CONFIG_MAX_CATEGORIES) {
+		cerr(c, c->lineno, "too many categories (at most %d)",
+		    LW_CONFIG_MAX_CATEGORIES);
+		return -1;
+	}
+	cfg->categories = xreallocarray(cfg->categories, cfg->ncategories + 1,
+	    sizeof(*cfg->categories));
+	k = &cfg->categories[cfg->ncategories];
+	memset(k, 0, sizeof(*k));
+	k->name = xmemdup(name, len);
+	k->line = c->lineno;
+	c->category = cfg->ncategories++;
+	return 0;
+}
+
+/* match = a, b, c (substrings, case ignored); impact = money|halt|degraded */
+static void
+category_set(struct cfgctx *c, const char *name, const char *v)
+{
+	struct lw_category_cfg	*k = &c->cfg->categories[c->category];
+	const char		*p, *q, *end;
+	char			*e = esc(v), *en = esc(name), *w;
+	int			 line = c->lineno, *seen, i;
+
+	if (strcmp(name, "match") == 0)
+		seen = &c->cs[c->category].match;
+	else if (strcmp(name, "impact") == 0)
+		seen = &c->cs[c->category].impact;
+	else {
+		cerr(c, line, "category.%s.%s: unknown key (a category has "
+		    "match and impact)", k->name, en);
+		goto out;
+	}
+	if (*seen != 0) {
+		cerr(c, line, "category.%s.%s: duplicate key (first set at "
+		    "line %d)", k->name, name, *seen);
+		goto out;
+	}
+	*seen = line;
+	if (*name == 'i') {
+		for (i = 0; i < 3; i++)
+			if (strcasecmp(v, impact_names[i]) == 0)
+				break;
+		if (i == 3) {
+			cerr(c, line, "category.%s.impact: \"%s\" is not "
+			    "money, halt or degraded", k->name, e);
+			goto out;
+		}
+		k->impact = i;
+		goto out;
+	}
+	if (has_ctrl(v)) {
+		cerr(c, line, "category.%s.match: contains a control "
+		    "character", k->name);
+		goto out;
+	}
+	for (p = v; *p != '\0'; p = *q ? q + 1 : q) {
+		q = strchr(p, ',');
+		if (q == NULL)
+			q = p + strlen(p);
+		end = q;
+		while (p < end && isspace((unsigned char)*p))
+			p++;
+		while (end > p && isspace((unsigned char)end[-1]))
+			end--;
+		if (end == p)
+			continue;
+		if (k->nneedles == LW_CONFIG_MAX_NEEDLES) {
+			cerr(c, line, "category.%s.match: at most %d phrases",
+			    k->name, LW_CONFIG_MAX_NEEDLES);
+			goto out;
+		}
+		w = xmemdup(p, (size_t)(end - p));
+		for (i = 0; w[i] != '\0'; i++)
+			w[i] = (char)tolower((unsigned char)w[i]);
+		k->needles[k->nneedles++] = w;
+	}
+	if (k->nneedles == 0)
+		cerr(c, line, "category.%s.match: needs at least one phrase",
+		    k->name);
+out:
+	free(e);
+	free(en);
+}
+
 /* A [section] header: sets c->sect (S_BAD when its keys must be skipped). */
 static void
 cfg_section(struct cfgctx *c, const char *p, size_t len)
@@ -703,6 +822,12 @@ cfg_section(struct cfgctx *c, const char *p, size_t len)
 		cerr(c, c->lineno, "[metric] needs a name: [metric.NAME]");
 		goto out;
 	}
+	if (strncmp(copy, "category.", 9) == 0) {
+		if (category_get(c, copy + 9, nlen - 9, e) == -1)
+			goto out;
+		c->sect = S_CATEGORY;
+		goto out;
+	}
 	for (s = S_SOURCE; s < S_NFIXED; s++) {
 		if (near(copy, sect_names[s])) {
 			cerr(c, c->lineno, "unknown section [%s] (did you "
@@ -723,6 +848,8 @@ cfg_lost(struct cfgctx *c)
 {
 	if (c->sect == S_METRIC)
 		c->ms[c->metric].lost = 1;
+	else if (c->sect == S_CATEGORY)
+		c->cs[c->category].lost = 1;
 	else if (c->sect < S_NFIXED)
 		c->lost[c->sect] = 1;
 }
@@ -948,6 +1075,9 @@ cfg_handler(void *user, const char *section, const char *name,
 	case S_METRIC:
 		metric_set(c, name, value);
 		return 1;
+	case S_CATEGORY:
+		category_set(c, name, value);
+		return 1;
 	default:
 		break;
 	}
@@ -1136,6 +1266,11 @@ cfg_validate(struct cfgctx *c)
 			    "both empty", m->name);
 	}
 
+	for (i = 0; i < cfg->ncategories; i++)
+		if (!c->cs[i].lost && c->cs[i].match == 0)
+			cerr(c, cfg->categories[i].line, "category.%s: match "
+			    "is missing", cfg->categories[i].name);
+
 	cfg_secrets(c);
 
 	cfg->telegram.enabled = cfg->telegram.chat_id != NULL;
@@ -1277,6 +1412,14 @@ lw_config_free(struct lw_config *cfg)
 	}
 	for (i = 0; i < NSECRETS; i++)
 		secret_free(*(char **)((char *)cfg + secrets[i].out_off));
+	for (i = 0; i < cfg->ncategories; i++) {
+		size_t j;
+
+		free(cfg->categories[i].name);
+		for (j = 0; j < cfg->categories[i].nneedles; j++)
+			free(cfg->categories[i].needles[j]);
+	}
+	free(cfg->categories);
 	for (i = 0; i < cfg->nmetrics; i++) {
 		free(cfg->metrics[i].name);
 		free(cfg->metrics[i].pattern);
@@ -1383,6 +1526,21 @@ dump_opt(const struct lw_config *cfg, const struct opt *o, FILE *f)
 }
 
 static void
+dump_categories(const struct lw_config *cfg, FILE *f)
+{
+	size_t	i, j;
+
+	for (i = 0; i < cfg->ncategories; i++) {
+		const struct lw_category_cfg *k = &cfg->categories[i];
+
+		fprintf(f, "[category.%s]\nmatch = ", k->name);
+		for (j = 0; j < k->nneedles; j++)
+			fprintf(f, "%s%s", j ? ", " : "", k->needles[j]);
+		fprintf(f, "\nimpact = %s\n\n", impact_names[k->impact]);
+	}
+}
+
+static void
 dump_metrics(const struct lw_config *cfg, FILE *f)
 {
 	const struct lw_metric_cfg	*m;
@@ -1418,4 +1576,5 @@ lw_config_dump(const struct lw_config *cfg, FILE *f)
 		if (s == S_RULES)
 			dump_metrics(cfg, f);
 	}
+	dump_categories(cfg, f);
 }

@@ -55,6 +55,18 @@ struct lw_metric_cfg {
 	int		 line;		/* of the [metric.NAME] header */
 };
 
+/* [category.NAME]: a critical-issue category of the daily report, checked
+ * before the built-in ones (lib/categories.h). */
+#define LW_CONFIG_MAX_CATEGORIES	32
+#define LW_CONFIG_MAX_NEEDLES		16
+struct lw_category_cfg {
+	char		*name;
+	char		*needles[LW_CONFIG_MAX_NEEDLES + 1];	/* lower case */
+	size_t		 nneedles;
+	int		 impact;	/* 0 money, 1 halt, 2 degraded */
+	int		 line;		/* of the header */
+};
+
 struct lw_config {
 	char		*file;		/* path as given */
 	struct {
@@ -73,6 +85,8 @@ struct lw_config {
 	} rules;
 	struct lw_metric_cfg *metrics;
 	size_t		 nmetrics;
+	struct lw_category_cfg *categories;
+	size_t		 ncategories;
 	struct {
 		int		 enabled;
 		char		*url, *model;

@@ -257,6 +257,22 @@ def test_llm_narrative_from_the_summary():
         assert json.loads(p.stdout)["narrative"].startswith("Funds ran out")
 
 
+def test_config_extends_the_category_table():
+    with lwtest.Env() as env:
+        env.write_config({"category.feed_gap": {
+            "match": "WebSocket disconnected, stale data",
+            "impact": "halt"}})
+        log = write(env.path("bot.log"), fixture_lines())
+        p = analyze(env, ["--format", "json", log], config=True)
+        assert p.returncode == 0, p.stderr
+        crit = {c["category"]: c for c in json.loads(p.stdout)["critical"]}
+        assert "feed_gap" in crit, crit
+        assert crit["feed_gap"]["impact"] == "halt", crit["feed_gap"]
+        assert crit["feed_gap"]["count"] == 1, crit["feed_gap"]
+        # The built-in table still applies to the rest.
+        assert "insufficient_funds" in crit, crit
+
+
 def test_with_config_state_and_metric():
     with lwtest.Env() as env:
         env.write_config({"metric.lat": {"pattern": "latency_ms=([0-9.]+)",
