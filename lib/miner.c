@@ -8,6 +8,7 @@
  * bytes, plus two bits of context: a value right after '=' and a value
  * after "key:" inside braces are variables whatever they look like.
  */
+#include <endian.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,6 +29,7 @@
 #define C_SY	0x200	/* A-Z 0-9 / - : what trading symbols are made of */
 #define C_CO	0x400	/* : */
 #define C_NH	0x800	/* a letter that is not a hex digit */
+#define C_HI	0x1000	/* >= 0x80: part of a UTF-8 sequence, maybe invalid */
 
 static const uint16_t cls[256] = {
 	0x001, 0x001, 0x001, 0x001, 0x001, 0x001, 0x001, 0x001,
@@ -47,14 +49,22 @@ static const uint16_t cls[256] = {
 	0x820, 0x820, 0x820, 0x820, 0x820, 0x820, 0x820, 0x820,
 	0x820, 0x820, 0x820, 0x002, 0x002, 0x002, 0x000, 0x001,
 	/* Bytes >= 0x80 are letters of some script: part of a token. */
-	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x1000, 0x1000, 0x1000, 0x1000, 0x1000, 0x1000, 0x1000, 0x1000,
+	0x1000, 0x1000, 0x1000, 0x1000, 0x1000, 0x1000, 0x1000, 0x1000,
+	0x1000, 0x1000, 0x1000, 0x1000, 0x1000, 0x1000, 0x1000, 0x1000,
+	0x1000, 0x1000, 0x1000, 0x1000, 0x1000, 0x1000, 0x1000, 0x1000,
+	0x1000, 0x1000, 0x1000, 0x1000, 0x1000, 0x1000, 0x1000, 0x1000,
+	0x1000, 0x1000, 0x1000, 0x1000, 0x1000, 0x1000, 0x1000, 0x1000,
+	0x1000, 0x1000, 0x1000, 0x1000, 0x1000, 0x1000, 0x1000, 0x1000,
+	0x1000, 0x1000, 0x1000, 0x1000, 0x1000, 0x1000, 0x1000, 0x1000,
+	0x1000, 0x1000, 0x1000, 0x1000, 0x1000, 0x1000, 0x1000, 0x1000,
+	0x1000, 0x1000, 0x1000, 0x1000, 0x1000, 0x1000, 0x1000, 0x1000,
+	0x1000, 0x1000, 0x1000, 0x1000, 0x1000, 0x1000, 0x1000, 0x1000,
+	0x1000, 0x1000, 0x1000, 0x1000, 0x1000, 0x1000, 0x1000, 0x1000,
+	0x1000, 0x1000, 0x1000, 0x1000, 0x1000, 0x1000, 0x1000, 0x1000,
+	0x1000, 0x1000, 0x1000, 0x1000, 0x1000, 0x1000, 0x1000, 0x1000,
+	0x1000, 0x1000, 0x1000, 0x1000, 0x1000, 0x1000, 0x1000, 0x1000,
+	0x1000, 0x1000, 0x1000, 0x1000, 0x1000, 0x1000, 0x1000, 0x1000,
 };
 
 #define CL(c)	(cls[(unsigned char)(c)])
@@ -103,7 +113,7 @@ struct mctx {
 };
 
 /* The separator owed before the next piece, if it fits with need bytes. */
-static int
+static inline int
 mo_room(struct mout *o, size_t need)
 {
 	size_t	sp = (o->space && o->n > 0) ? 1 : 0;
@@ -125,9 +135,12 @@ mo_var(struct mout *o)
 	 * "<*><*>" says no more than "<*>", and a list glued with commas
 	 * (yarn,curi or 10.0.0.1,10.0.0.2) is one value of any length.
 	 */
-	if (!o->space && o->n >= 3 && memcmp(o->p + o->n - 3, "<*>", 3) == 0)
+	if (!o->space && o->n >= 3 && o->p[o->n - 1] == '>' &&
+	    o->p[o->n - 2] == '*' && o->p[o->n - 3] == '<')
 		return;
-	if (!o->space && o->n >= 4 && memcmp(o->p + o->n - 4, "<*>,", 4) == 0) {
+	if (!o->space && o->n >= 4 && o->p[o->n - 1] == ',' &&
+	    o->p[o->n - 2] == '>' && o->p[o->n - 3] == '*' &&
+	    o->p[o->n - 4] == '<') {
 		o->n--;
 		return;
 	}
@@ -161,6 +174,28 @@ mo_put(struct mout *o, const char *s, size_t n)
 
 	if (n > room) {
 		n = utf8_cut_at(s, room);
+		o->full = 1;
+	}
+	memcpy(o->p + o->n, s, n);
+	o->n += n;
+}
+
+/*
+ * Copies literal bytes known to be ASCII (no C_HI byte): nothing to
+ * validate, and any byte is a place to cut.  Same output as mo_lit.
+ */
+static inline void
+mo_ascii(struct mout *o, const char *s, size_t n)
+{
+	size_t	room;
+
+	if (!mo_room(o, 1)) {
+		o->full = 1;
+		return;
+	}
+	room = o->cap - o->n;
+	if (n > room) {
+		n = room;
 		o->full = 1;
 	}
 	memcpy(o->p + o->n, s, n);
@@ -670,6 +705,7 @@ lw_mask(const char *msg, size_t len, char *out, size_t outsz)
 {
 	struct mout	 o;
 	struct mctx	 x;
+	const char	*cp;
 	size_t		 i = 0, j, colon;
 	uint16_t	 c, any;
 
@@ -684,10 +720,13 @@ lw_mask(const char *msg, size_t len, char *out, size_t outsz)
 
 	while (i < len && !o.full) {
 		c = CL(msg[i]);
+		if (!(c & (C_SP | C_DL)))
+			goto token;
 		if (c & C_SP) {
 			o.space = 1;
 			x.eq = 0;
-			i++;
+			while (++i < len && (CL(msg[i]) & C_SP))
+				;
 			continue;
 		}
 		if (msg[i] == '"' || msg[i] == '\'') {
@@ -718,13 +757,10 @@ lw_mask(const char *msg, size_t len, char *out, size_t outsz)
 			i++;
 			continue;
 		}
-		colon = 0;
+token:
 		any = 0;
-		for (j = i; j < len && !((c = CL(msg[j])) & (C_SP | C_DL)); j++) {
+		for (j = i; j < len && !((c = CL(msg[j])) & (C_SP | C_DL)); j++)
 			any |= c;
-			if ((c & C_CO) && colon == 0)
-				colon = j;
-		}
 		/*
 		 * The common case, a plain word: no digit, no path or colon,
 		 * a letter that no hex number has, a lower-case letter that
@@ -733,12 +769,25 @@ lw_mask(const char *msg, size_t len, char *out, size_t outsz)
 		if (!(any & (C_DG | C_PA | C_CO)) && (any & C_LO) &&
 		    (any & C_NH) && !x.eq && !x.colon &&
 		    !(j - i == 3 && (CL(msg[i]) & C_UP))) {
-			mo_lit(&o, msg + i, j - i);
+			if (any & C_HI)
+				mo_lit(&o, msg + i, j - i);
+			else
+				mo_ascii(&o, msg + i, j - i);
 			x.date = 0;
 			i = j;
 			continue;
 		}
 		/* scheme://...: a URL runs over '=' and friends. */
+		colon = 0;
+		if (any & C_CO) {
+			/* The first colon; one at offset 0 is not a scheme's. */
+			colon = (size_t)((const char *)memchr(msg + i, ':',
+			    j - i) - msg);
+			if (colon == 0) {
+				cp = memchr(msg + 1, ':', j - 1);
+				colon = cp == NULL ? 0 : (size_t)(cp - msg);
+			}
+		}
 		if (colon > i && len - colon > 2 && msg[colon + 1] == '/' &&
 		    msg[colon + 2] == '/') {
 			j = url_end(msg, len, i);
@@ -792,10 +841,9 @@ lw_tmpl_id(const char *tmpl, size_t len)
 
 	h = H_P3 ^ ((uint64_t)len * H_P1);
 	for (i = 0; i + 8 <= len; i += 8) {
-		w = 0;
-		for (k = 0; k < 8; k++)
-			w |= (uint64_t)u[i + k] << (8 * k);
-		h = h_round(h, w);
+		/* A little-endian load whatever the host's byte order. */
+		memcpy(&w, u + i, 8);
+		h = h_round(h, le64toh(w));
 	}
 	if (i < len) {
 		w = 0;
