@@ -426,18 +426,7 @@ cmd_analyze(const char *cfgpath, int argc, char *argv[])
 		o.metrics = cfg->metrics;
 		o.nmetrics = cfg->nmetrics;
 		/* [category.NAME] sections go before the built-in table. */
-		cats = xcalloc(cfg->ncategories + 1, sizeof(*cats));
-		for (i = 0; i < cfg->ncategories; i++) {
-			size_t j;
-
-			cats[i].name = cfg->categories[i].name;
-			cats[i].impact = (enum lw_impact)
-			    cfg->categories[i].impact;
-			for (j = 0; j < cfg->categories[i].nneedles &&
-			    j < LW_CATEGORY_MAX_NEEDLES; j++)
-				cats[i].needles[j] =
-				    cfg->categories[i].needles[j];
-		}
+		cats = categories_from_config(cfg);
 		o.extra_categories = cats;
 		o.nextra_categories = cfg->ncategories;
 		if ((st = lw_state_open(cfg->state.dir, err, sizeof(err))) ==

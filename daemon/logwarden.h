@@ -19,6 +19,8 @@
 
 struct http;
 struct llm;
+struct summary;
+struct lw_category;
 struct tail;
 struct lw_daemon;
 
@@ -63,6 +65,7 @@ struct lw_daemon {
 	struct http		*http;
 	struct netsink		 sinks[LW_NSINKS];
 	struct llm		*llm;
+	struct summary		*summary;
 	/* Alerts of the open batch for the local sinks, written once the
 	 * batch (and their outbox rows) is committed. */
 	char			**local;	/* JSON lines */
@@ -139,6 +142,12 @@ void	sinks_misconfigured(struct lw_daemon *, const char *sink,
 	    const char *why);
 void	sinks_classify_http(long status, const char *err, const char *body,
 	    size_t len, enum outq_result *res, char *reason, size_t sz);
+
+/* summary.c */
+void	summary_reconfig(struct lw_daemon *);
+void	summary_emit(struct lw_daemon *);
+void	summary_free(struct lw_daemon *);
+struct lw_category *categories_from_config(const struct lw_config *);
 
 /* cmd_verdicts.c */
 int	cmd_verdicts(const char *cfgpath, size_t limit);

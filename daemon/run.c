@@ -299,6 +299,7 @@ daemon_reload(struct lw_daemon *d)
 	}
 	sinks_reconfig(d);
 	llm_reconfig(d);
+	summary_reconfig(d);
 	lw_config_free(old);
 	log_info("configuration reloaded");
 	sdnotify("READY=1");
@@ -460,6 +461,7 @@ daemon_init(struct lw_daemon *d, const char *cfgpath, struct lw_config *cfg,
 	d->http = http_new(d->loop);
 	sinks_init(d);
 	llm_init(d);
+	summary_reconfig(d);
 	d->start_mono = d->status_mono = lw_mono_ms();
 	return 0;
 }
@@ -531,6 +533,7 @@ daemon_shutdown(struct lw_daemon *d)
 	http_free(d->http);
 	d->http = NULL;
 	llm_free(d);
+	summary_free(d);
 	sinks_free(d);
 	tail_free(d->tail);
 	lw_engine_free(d->eng);

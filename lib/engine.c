@@ -47,6 +47,8 @@ struct lw_engine {
 	char			*host;
 	lw_alert_cb		 cb;
 	void			*cbarg;
+	lw_record_cb		 rcb;
+	void			*rcbarg;
 	int			 learning, quiet_new;
 
 	struct lw_asm		*as;
@@ -192,6 +194,13 @@ lw_engine_set_alert_cb(struct lw_engine *e, lw_alert_cb cb, void *arg)
 {
 	e->cb = cb;
 	e->cbarg = arg;
+}
+
+void
+lw_engine_set_record_cb(struct lw_engine *e, lw_record_cb cb, void *arg)
+{
+	e->rcb = cb;
+	e->rcbarg = arg;
 }
 
 void
@@ -843,6 +852,8 @@ engine_record(struct lw_engine *e, const struct lw_record *r,
 	int			 is_new = 0, known;
 	size_t			 tlen;
 
+	if (e->rcb != NULL && !e->learning)
+		e->rcb(r, e->rcbarg);
 	if (r->late) {
 		/* The rest of a record already counted: only a traceback
 		 * that arrived late changes anything, once. */

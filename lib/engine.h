@@ -20,11 +20,15 @@
 #include <stdint.h>
 
 #include "alert.h"
+#include "record.h"
 #include "config.h"
 #include "ring.h"
 #include "state.h"
 
 struct lw_engine;
+
+/* Sees each completed record (the daemon's periodic summary). */
+typedef void (*lw_record_cb)(const struct lw_record *, void *arg);
 
 /* Receives each alert raised; the callee owns it (lw_alert_free). */
 typedef void (*lw_alert_cb)(struct lw_alert *, void *arg);
@@ -80,6 +84,7 @@ struct lw_engine *lw_engine_new(const struct lw_config *,
 	    struct lw_state *, const char *host);
 void	lw_engine_free(struct lw_engine *);
 void	lw_engine_set_alert_cb(struct lw_engine *, lw_alert_cb, void *);
+void	lw_engine_set_record_cb(struct lw_engine *, lw_record_cb, void *);
 /* A new config after a reload: thresholds, window, ring size, metrics;
  * ring, counters, templates and cooldowns are kept.  cfg must outlive
  * the engine or the next call. */

@@ -85,6 +85,19 @@ def test_resolved_follow_ups():
         assert d.stop() == 0
 
 
+def test_periodic_summary_without_llm():
+    with lwtest.Env() as env:
+        env.write_config({"rules": rules(),
+                          "llm": {"enabled": False, "interval": 1}})
+        d = env.start()
+        d.wait_ready()
+        env.log.append(*[line("ERROR", "Order placement failed: "
+                              "Insufficient funds", i) for i in range(3)])
+        d.wait_stderr("summary: Summary ")
+        d.wait_stderr("summary: Critical: insufficient_funds 3 (money)")
+        assert d.stop() == 0
+
+
 def test_cooldown_holds_repeats_per_key():
     with lwtest.Env() as env:
         env.write_config({"rules": rules(errors=2),
