@@ -137,9 +137,14 @@ summary_reconfig(struct lw_daemon *d)
 		ev_timer_init(&s->timer, summary_timer_cb, 0, 0);
 		s->timer.data = s;
 		d->summary = s;
-		summary_new_period(s);
 		lw_engine_set_record_cb(d->eng, summary_record, s);
 	}
+	/*
+	 * A reload: the report points into the old config (metric patterns,
+	 * categories) and at the engine's old redactor, both gone once the
+	 * reload is over, so the period starts again under the new config.
+	 */
+	summary_new_period(s);
 	ev_timer_stop(d->loop, &s->timer);
 	ev_timer_set(&s->timer, iv, iv);
 	ev_timer_start(d->loop, &s->timer);

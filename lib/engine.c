@@ -19,6 +19,7 @@
 #include "log.h"
 #include "lwtime.h"
 #include "metric.h"
+#include "cluster.h"
 #include "miner.h"
 #include "record.h"
 #include "tally.h"
@@ -56,6 +57,7 @@ struct lw_engine {
 	struct lw_window	 win;
 	struct lw_tally		 tmpl_tally, comp_tally;
 	struct lw_tmpl_store	*tmpls;
+	struct lw_cluster	*cl;		/* masked -> generalised groups */
 	struct lw_metric	*metrics;
 	pcre2_match_data	**md;
 	size_t			 nmetrics;
@@ -123,6 +125,7 @@ lw_engine_new(const struct lw_config *cfg, struct lw_state *st,
 	lw_tally_init(&e->tmpl_tally, ENGINE_MAX_TALLY, cfg->rules.window);
 	lw_tally_init(&e->comp_tally, ENGINE_MAX_COMPONENTS, cfg->rules.window);
 	e->tmpls = lw_tmpl_store_new(ENGINE_MAX_TEMPLATES);
+	e->cl = lw_cluster_new(ENGINE_MAX_TEMPLATES);
 	if ((e->red = engine_redactor(cfg, err, sizeof(err))) == NULL)
 		fatalx("redactor: %s", err);
 	e->last_time_ms = INT64_MIN;
@@ -181,6 +184,7 @@ lw_engine_free(struct lw_engine *e)
 	lw_tally_free(&e->tmpl_tally);
 	lw_tally_free(&e->comp_tally);
 	lw_tmpl_store_free(e->tmpls);
+	lw_cluster_free(e->cl);
 	lw_redactor_free(e->red);
 	for (i = 0; i < e->ncd; i++)
 		free(e->cd[i].key);
@@ -891,16 +895,45 @@ engine_record(struct lw_engine *e, const struct lw_record *r,
 	if (e->active_errors || e->active_warnings)
 		rules_resolve(e, t);
 	if (lvl >= LW_LVL_WARNING) {
+		const char	*gt;
+		size_t		 gl;
+		uint64_t	 mid, id, oid;
+		int		 seen_text;
+
+		/*
+		 * Mask, then cluster: the group keeps the id of the first
+		 * masked template that made it (stable across restarts, and
+		 * the same as before clustering for a template that never
+		 * generalised) while its text generalises.
+		 */
 		tlen = lw_mask(r->message.p, r->message.len, e->tmplbuf,
 		    sizeof(e->tmplbuf));
-		uint64_t id = lw_tmpl_id(e->tmplbuf, tlen);
-
-		tp = lw_tmpl_store_touch(e->tmpls, id, e->tmplbuf, tlen, t,
-		    (int)lvl, &is_new);
+		mid = lw_tmpl_id(e->tmplbuf, tlen);
+		seen_text = lw_cluster_lookup(e->cl, e->tmplbuf, tlen, &oid,
+		    NULL, NULL) == 0;
+		id = lw_cluster_add(e->cl, e->tmplbuf, tlen, &gt, &gl);
+		/* A variant joining a group is remembered under its own id
+		 * too: after a restart the clusters start empty, and the
+		 * variant must not look new then. */
+		if (!seen_text && mid != id && e->st != NULL)
+			lw_state_template_put(e->st, mid, e->tmplbuf, (int)lvl,
+			    t, t, 1);
+		tp = lw_tmpl_store_touch(e->tmpls, id, gt, gl, t, (int)lvl,
+		    &is_new);
+		if (!is_new && (tp->len != gl || memcmp(tp->text, gt, gl))) {
+			lw_tmpl_store_retext(e->tmpls, tp, gt, gl);
+			if (e->st != NULL)
+				lw_state_template_put(e->st, id, tp->text,
+				    (int)lvl, t, t, tp->count);
+		}
 		if (is_new) {
-			/* Evicted from memory is not the same as never seen:
-			 * the database remembers every template. */
+			/* Evicted from memory is not the same as never seen,
+			 * and a variant that joined a group before a restart
+			 * is known under its own id: the database remembers
+			 * both. */
 			known = e->st ? lw_state_template_known(e->st, id) : 0;
+			if (known != 1 && mid != id && e->st != NULL)
+				known = lw_state_template_known(e->st, mid);
 			if (known == 1)
 				is_new = 0;
 			else

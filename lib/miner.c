@@ -1063,6 +1063,21 @@ count:
 	return &n->t;
 }
 
+void
+lw_tmpl_store_retext(struct lw_tmpl_store *ts, struct lw_tmpl *t,
+    const char *text, size_t len)
+{
+	char	*copy;
+
+	(void)ts;
+	if (len > LW_TMPL_MAX)
+		len = utf8_cut_at(text, LW_TMPL_MAX);
+	copy = xmemdup(text, len);
+	free(t->text);
+	t->text = copy;
+	t->len = len;
+}
+
 struct lw_tmpl *
 lw_tmpl_store_get(struct lw_tmpl_store *ts, uint64_t id)
 {

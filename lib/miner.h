@@ -86,6 +86,12 @@ void		 lw_tmpl_store_free(struct lw_tmpl_store *);	/* NULL ok */
 struct lw_tmpl	*lw_tmpl_store_touch(struct lw_tmpl_store *, uint64_t id,
 		    const char *text, size_t len, int64_t when_ms, int level,
 		    int *is_new);
+/*
+ * Replace t's text (a template that generalised under the same id, see
+ * cluster.h): text is copied, cut at LW_TMPL_MAX.  t must come from ts.
+ */
+void		 lw_tmpl_store_retext(struct lw_tmpl_store *ts,
+		    struct lw_tmpl *t, const char *text, size_t len);
 /* The template id, or NULL; does not change the LRU order. */
 struct lw_tmpl	*lw_tmpl_store_get(struct lw_tmpl_store *, uint64_t id);
 size_t		 lw_tmpl_store_count(const struct lw_tmpl_store *);

@@ -32,7 +32,7 @@ static const char *queries[Q_COUNT] = {
 	[Q_TMPL_KNOWN] = "SELECT 1 FROM templates WHERE id = ?1",
 	[Q_TMPL_PUT] = "INSERT INTO templates(id, text, level, first_ms, "
 	    "last_ms, count) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
-	    "ON CONFLICT(id) DO UPDATE SET level = max(level, ?3), "
+	    "ON CONFLICT(id) DO UPDATE SET text = ?2, level = max(level, ?3), "
 	    "first_ms = min(first_ms, ?4), last_ms = max(last_ms, ?5), "
 	    "count = ?6",
 	[Q_TMPL_ALL] = "SELECT id, text, level, first_ms, last_ms, count "

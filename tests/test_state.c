@@ -209,11 +209,12 @@ test_updates(void **state)
 	assert_int_equal(o.offset, 8192);
 	assert_int_equal(o.baseline_done, 0);
 
-	/* A template seen again: worst level, earliest first, latest last. */
-	assert_int_equal(lw_state_template_put(st, 42, "ignored", 4, 500,
-	    3000, 7), 0);
-	assert_int_equal(lw_state_template_put(st, 42, "ignored", 4, 900,
-	    2500, 8), 0);
+	/* A template seen again: worst level, earliest first, latest last,
+	 * and the text it has now (it generalises under its id). */
+	assert_int_equal(lw_state_template_put(st, 42, "Order failed: x", 4,
+	    500, 3000, 7), 0);
+	assert_int_equal(lw_state_template_put(st, 42, "Order failed: <*>",
+	    4, 900, 2500, 8), 0);
 	memset(&l, 0, sizeof(l));
 	assert_int_equal(lw_state_templates(st, tl_add, &l), 0);
 	assert_int_equal(l.n, 2);

@@ -160,6 +160,26 @@ def test_new_error_after_baseline_and_across_restarts():
         assert d2.stop() == 0
 
 
+def test_templates_generalise_under_a_stable_id():
+    with lwtest.Env() as env:
+        env.write_config({"rules": rules(new_error=True, repeat=4),
+                          "alerts": {"cooldown": 0}})
+        d = env.start()
+        d.wait_ready()
+        users = ["alice", "bob", "carol", "dave", "erin", "frank", "gina"]
+        env.log.append(*[line("ERROR", "Login failed for user " + u, i)
+                         for i, u in enumerate(users)])
+        wait_lines(d, len(users))
+        a = env.alerts()
+        new = [x for x in a if x["rule"] == "new_error"]
+        # Three distinct words are three templates; the fourth makes the
+        # position a variable, and the rest join that group at once.
+        assert len(new) == 3, [x["template"] for x in new]
+        rep = [x for x in a if x["rule"] == "repeat"]
+        assert rep and rep[-1]["template"] == "Login failed for user <*>", a
+        assert d.stop() == 0
+
+
 def test_metric_p95_above():
     with lwtest.Env() as env:
         env.write_config({"rules": rules(),
