@@ -101,8 +101,11 @@ search_files(struct search *s, char **files, int nfiles, line_fn fn)
 			}
 			if (len > 0 && buf[len - 1] == '\r')
 				len--;
-			if (fn(s, buf, len, idx++, line_time(s, buf, len),
-			    files[i], lineno) == -1) {
+			/* Times matter only with --window (every line) or
+			 * for the matches themselves (pass 1 asks). */
+			if (fn(s, buf, len, idx++, s->window_ms > 0 ?
+			    line_time(s, buf, len) : INT64_MIN, files[i],
+			    lineno) == -1) {
 				rc = -1;
 				break;
 			}
@@ -204,26 +207,29 @@ static char
 search_why(struct search *s, const char *line, size_t len, uint64_t idx,
     int64_t t)
 {
-	size_t	i;
+	size_t	i, lo = 0, hi = s->nm;
 
-	for (i = 0; i < s->nm; i++) {
-		if (s->m[i].idx == idx)
-			return '>';
+	/* Matches are in line order: the first one at or after idx. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (s->m[mid].idx < idx)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
+	if (lo < s->nm && s->m[lo].idx == idx)
+		return '>';
 	for (i = 0; i < s->nids; i++)
 		if (lw_ids_contains(line, len, s->ids[i]))
 			return '~';
-	for (i = 0; i < s->nm; i++) {
-		uint64_t d = idx > s->m[i].idx ? idx - s->m[i].idx :
-		    s->m[i].idx - idx;
-
-		if (d <= s->context)
-			return ' ';
-		if (s->window_ms > 0 && t != INT64_MIN &&
-		    s->m[i].t != INT64_MIN && t - s->m[i].t <= s->window_ms &&
+	if ((lo < s->nm && s->m[lo].idx - idx <= s->context) ||
+	    (lo > 0 && idx - s->m[lo - 1].idx <= s->context))
+		return ' ';
+	for (i = 0; s->window_ms > 0 && t != INT64_MIN && i < s->nm; i++)
+		if (s->m[i].t != INT64_MIN && t - s->m[i].t <= s->window_ms &&
 		    s->m[i].t - t <= s->window_ms)
 			return ' ';
-	}
 	return 0;
 }
 
