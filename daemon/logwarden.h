@@ -75,7 +75,6 @@ struct lw_daemon {
 
 	int			 once;		/* run --once */
 	int			 color;		/* terminal sink in colour */
-	int			 quiet_terminal;	/* no alert blocks on stdout */
 	int			 learning;	/* first-run pass */
 	int			 in_batch;	/* a transaction is open */
 	uint64_t		 batch_bytes;
@@ -86,10 +85,8 @@ struct lw_daemon {
 	ev_signal		 sighup, sigterm, sigint, sigusr1, sigusr2;
 	ev_timer		 tick, watchdog;
 
-	int64_t			 start_mono;
 	uint64_t		 status_lines;	/* for lines/s between statuses */
 	int64_t			 status_mono;
-	uint64_t		 alerts_by_rule[8];
 
 	/* Optional observer (demo): sees every alert before the sinks. */
 	void			(*observe)(const struct lw_alert *, void *);

@@ -482,12 +482,6 @@ outq_counts(const struct outq *q, uint64_t *delivered, uint64_t *failed,
 	*held = q->held;
 }
 
-const char *
-outq_sink(const struct outq *q)
-{
-	return q->sink;
-}
-
 void
 outq_kick(struct outq *q)
 {

@@ -92,7 +92,6 @@ size_t		 outq_inflight(const struct outq *);
 int		 outq_due_now(const struct outq *);
 void		 outq_counts(const struct outq *, uint64_t *delivered,
 		    uint64_t *failed, uint64_t *dropped, uint64_t *held);
-const char	*outq_sink(const struct outq *);
 void		 outq_kick(struct outq *);
 
 #endif

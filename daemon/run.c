@@ -462,7 +462,7 @@ daemon_init(struct lw_daemon *d, const char *cfgpath, struct lw_config *cfg,
 	sinks_init(d);
 	llm_init(d);
 	summary_reconfig(d);
-	d->start_mono = d->status_mono = lw_mono_ms();
+	d->status_mono = lw_mono_ms();
 	return 0;
 }
 

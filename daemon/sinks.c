@@ -41,8 +41,6 @@ sink_terminal(struct lw_daemon *d, const struct lw_alert *a)
 {
 	struct buf	b;
 
-	if (d->quiet_terminal)
-		return;
 	buf_init(&b, 256 * 1024);
 	if (lw_alert_render_terminal(a, d->color, &b) == 0) {
 		fwrite(b.data, 1, b.len, stdout);
@@ -278,8 +276,7 @@ sink_local(struct lw_daemon *d, const char *json)
 	struct lw_alert	*a;
 	char		 err[512];
 
-	if (!d->quiet_terminal &&
-	    (a = lw_alert_from_json(json, strlen(json))) != NULL) {
+	if ((a = lw_alert_from_json(json, strlen(json))) != NULL) {
 		sink_terminal(d, a);
 		lw_alert_free(a);
 	}

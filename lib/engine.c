@@ -90,7 +90,6 @@ struct lw_engine {
 
 	struct lw_snap_fired	 fired[LW_SNAP_FIRED];	/* ring */
 	size_t			 nfired;
-	int64_t			 last_alert_t;	/* log time of the last one */
 
 	struct lw_engine_stats	 stats;
 	char			 tmplbuf[LW_TMPL_BUFSZ];
@@ -1081,12 +1080,6 @@ lw_engine_reset_counts(struct lw_engine *e)
 	e->stats.cut_lines = 0;
 	memset(e->stats.per_level, 0, sizeof(e->stats.per_level));
 	e->stats.templates_new = 0;
-}
-
-struct lw_ring *
-lw_engine_ring(struct lw_engine *e)
-{
-	return &e->ring;
 }
 
 /* The components that logged most in the window (names escaped: they

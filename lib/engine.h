@@ -110,7 +110,6 @@ void	lw_engine_stats(const struct lw_engine *, struct lw_engine_stats *);
 /* Zero the "read by this run" counts (lines, records, per level) after
  * lines were replayed as context; the window and tallies stay. */
 void	lw_engine_reset_counts(struct lw_engine *);
-struct lw_ring *lw_engine_ring(struct lw_engine *);
 /*
  * Fills snap; its pointers stay valid until the next feed, flush or
  * reconfig.  At most max_tmpls templates, the busiest in the window.
