@@ -514,6 +514,20 @@ llm_trigger(struct lw_daemon *d, const struct lw_alert *a)
 	ev_timer_start(d->loop, &l->kick);
 }
 
+/* A call made elsewhere (a scheduled report's narrative) counts against
+ * llm.max_calls_per_hour like the checks do. */
+int
+llm_reserve_call(struct lw_daemon *d)
+{
+	struct llm	*l = d->llm;
+
+	if (l == NULL || !d->cfg->llm.enabled ||
+	    llm_sent_last_hour(l) >= d->cfg->llm.max_calls_per_hour)
+		return 0;
+	l->sends[l->nsends++ % LLM_SEND_SLOTS] = ev_now(d->loop);
+	return 1;
+}
+
 int
 llm_busy(struct lw_daemon *d)
 {

@@ -3,7 +3,8 @@
  * `analyze --llm`): the same request format, transport (libcurl multi on
  * a libev loop), key handling and redaction as the daemon's checks, but
  * one call, waited for, with a spinner on a terminal so the user sees
- * that something is happening.
+ * that something is happening.  llm_ask_start is the same question
+ * without the wait, for the daemon's scheduled reports.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,23 +19,104 @@
 
 struct ask_wait {
 	int			 done;
-	long			 status;
-	char			*body;
-	size_t			 len;
+	char			*answer;
 	char			 error[256];
+};
+
+/* One question in flight: the caller's callback and what to call it with. */
+struct ask_req {
+	llm_answer_fn		 fn;
+	void			*arg;
 };
 
 static void
 ask_done(const struct http_result *r, void *arg)
 {
+	struct ask_req		*q = arg;
+	struct lw_llm_response	 rsp;
+	char			 err[512];
+
+	memset(&rsp, 0, sizeof(rsp));
+	if (r->status == 0) {
+		q->fn(NULL, r->error[0] ? r->error : "no response", q->arg);
+		goto out;
+	}
+	lw_llm_parse_response(r->body, r->body_len, &rsp);
+	if (r->status != 200 || !rsp.ok || rsp.content == NULL) {
+		snprintf(err, sizeof(err), "HTTP %ld%s%s", r->status,
+		    rsp.err_message[0] ? ": " : "", rsp.err_message);
+		q->fn(NULL, err, q->arg);
+		goto out;
+	}
+	q->fn(rsp.content, NULL, q->arg);
+out:
+	lw_llm_response_free(&rsp);
+	free(q);
+}
+
+struct http_req *
+llm_ask_start(struct http *h, const struct lw_config *cfg, const char *system,
+    const char *user, llm_answer_fn fn, void *arg, char *err, size_t errsz)
+{
+	struct lw_llm_prompt	 p;
+	struct http_opts	 o;
+	struct http_req		*req = NULL;
+	struct ask_req		*q;
+	struct buf		 body;
+	const char		*hdrs[2] = { NULL, NULL };
+	char			*auth = NULL;
+
+	memset(&p, 0, sizeof(p));
+	buf_init(&p.system, LW_LLM_RESPONSE_MAX);
+	buf_init(&p.user, LW_LLM_RESPONSE_MAX);
+	buf_init(&body, LW_LLM_RESPONSE_MAX);
+	if (buf_adds(&p.system, system) == -1 ||
+	    buf_adds(&p.user, user) == -1 ||
+	    lw_llm_request(cfg->llm.model, &p, 0, &body) == -1) {
+		snprintf(err, errsz, "the question is too long");
+		goto out;
+	}
+	memset(&o, 0, sizeof(o));
+	o.url = cfg->llm.url;
+	o.content_type = "application/json";
+	o.body = body.data;
+	o.body_len = body.len;
+	o.timeout = cfg->llm.timeout;
+	o.max_body = LW_LLM_RESPONSE_MAX;
+	/* No key configured: no header at all (Ollama, llama.cpp). */
+	if (cfg->llm.api_key != NULL) {
+		xasprintf(&auth, "Authorization: Bearer %s", cfg->llm.api_key);
+		hdrs[0] = auth;
+	}
+	o.headers = hdrs;
+	q = xcalloc(1, sizeof(*q));
+	q->fn = fn;
+	q->arg = arg;
+	if ((req = http_request(h, &o, ask_done, q)) == NULL) {
+		free(q);
+		snprintf(err, errsz, "the request could not be set up");
+	}
+out:
+	if (auth != NULL) {
+		explicit_bzero(auth, strlen(auth));
+		free(auth);
+	}
+	buf_free(&p.system);
+	buf_free(&p.user);
+	buf_free(&body);
+	return req;
+}
+
+static void
+wait_done(const char *answer, const char *err, void *arg)
+{
 	struct ask_wait	*w = arg;
 
 	w->done = 1;
-	w->status = r->status;
-	snprintf(w->error, sizeof(w->error), "%s", r->error);
-	if (r->body_len > 0)
-		w->body = xmemdup(r->body, r->body_len);
-	w->len = r->body_len;
+	if (answer != NULL)
+		w->answer = xstrdup(answer);
+	else
+		snprintf(w->error, sizeof(w->error), "%s", err);
 }
 
 static void
@@ -55,51 +137,21 @@ llm_ask_once(const struct lw_config *cfg, const char *system,
 {
 	struct ev_loop		*loop;
 	struct http		*h;
-	struct lw_llm_prompt	 p;
-	struct lw_llm_response	 rsp;
-	struct http_opts	 o;
 	struct ask_wait		 w;
-	struct buf		 body;
 	ev_timer		 spin;
 	unsigned		 frame = 0;
-	const char		*hdrs[2] = { NULL, NULL };
-	char			*auth = NULL;
 	int			 tty = isatty(STDERR_FILENO), rc = -1;
 
 	*answer = NULL;
 	memset(&w, 0, sizeof(w));
-	memset(&p, 0, sizeof(p));
-	memset(&rsp, 0, sizeof(rsp));
 	if ((loop = ev_loop_new(EVFLAG_AUTO)) == NULL) {
 		snprintf(err, errsz, "cannot create an event loop");
 		return -1;
 	}
 	h = http_new(loop);
-	buf_init(&p.system, LW_LLM_RESPONSE_MAX);
-	buf_init(&p.user, LW_LLM_RESPONSE_MAX);
-	buf_init(&body, LW_LLM_RESPONSE_MAX);
-	if (buf_adds(&p.system, system) == -1 ||
-	    buf_adds(&p.user, user) == -1 ||
-	    lw_llm_request(cfg->llm.model, &p, 0, &body) == -1) {
-		snprintf(err, errsz, "the question is too long");
+	if (llm_ask_start(h, cfg, system, user, wait_done, &w, err,
+	    errsz) == NULL)
 		goto out;
-	}
-	memset(&o, 0, sizeof(o));
-	o.url = cfg->llm.url;
-	o.content_type = "application/json";
-	o.body = body.data;
-	o.body_len = body.len;
-	o.timeout = cfg->llm.timeout;
-	o.max_body = LW_LLM_RESPONSE_MAX;
-	if (cfg->llm.api_key != NULL) {
-		xasprintf(&auth, "Authorization: Bearer %s", cfg->llm.api_key);
-		hdrs[0] = auth;
-	}
-	o.headers = hdrs;
-	if (http_request(h, &o, ask_done, &w) == NULL) {
-		snprintf(err, errsz, "the request could not be set up");
-		goto out;
-	}
 	if (tty) {
 		ev_timer_init(&spin, spin_cb, 0, 0.2);
 		spin.data = &frame;
@@ -111,29 +163,13 @@ llm_ask_once(const struct lw_config *cfg, const char *system,
 		ev_timer_stop(loop, &spin);
 		fprintf(stderr, "\r          \r");
 	}
-	if (w.status == 0) {
-		snprintf(err, errsz, "%s", w.error[0] ? w.error :
-		    "no response");
+	if (w.answer == NULL) {
+		snprintf(err, errsz, "%s", w.error);
 		goto out;
 	}
-	lw_llm_parse_response(w.body, w.len, &rsp);
-	if (w.status != 200 || !rsp.ok || rsp.content == NULL) {
-		snprintf(err, errsz, "HTTP %ld%s%s", w.status,
-		    rsp.err_message[0] ? ": " : "", rsp.err_message);
-		goto out;
-	}
-	*answer = xstrdup(rsp.content);
+	*answer = w.answer;
 	rc = 0;
 out:
-	if (auth != NULL) {
-		explicit_bzero(auth, strlen(auth));
-		free(auth);
-	}
-	lw_llm_response_free(&rsp);
-	free(w.body);
-	buf_free(&p.system);
-	buf_free(&p.user);
-	buf_free(&body);
 	http_free(h);
 	ev_loop_destroy(loop);
 	return rc;

@@ -20,6 +20,10 @@
 struct http;
 struct llm;
 struct summary;
+struct reports;
+struct lw_record;
+struct lw_report;
+struct lw_redactor;
 struct lw_category;
 struct tail;
 struct lw_daemon;
@@ -66,6 +70,8 @@ struct lw_daemon {
 	struct netsink		 sinks[LW_NSINKS];
 	struct llm		*llm;
 	struct summary		*summary;
+	struct reports		*reports;
+	int			 replaying;	/* context before the offset */
 	/* Alerts of the open batch for the local sinks, written once the
 	 * batch (and their outbox rows) is committed. */
 	char			**local;	/* JSON lines */
@@ -121,12 +127,22 @@ void	llm_free(struct lw_daemon *);
 void	llm_trigger(struct lw_daemon *, const struct lw_alert *);
 void	llm_once(struct lw_daemon *);
 int	llm_busy(struct lw_daemon *);
+/* 1 (and counted) when another call fits llm.max_calls_per_hour. */
+int	llm_reserve_call(struct lw_daemon *);
 void	llm_status(struct lw_daemon *, FILE *);
 
 /* llm_ask.c: one question, waited for (search --llm, analyze --llm);
  * *answer is the caller's to free. */
 int	llm_ask_once(const struct lw_config *, const char *system,
 	    const char *user, char **answer, char *err, size_t errsz);
+/* The same on the daemon's loop: fn gets the answer (NULL with err when
+ * none) exactly once, also when the request is aborted at shutdown.
+ * NULL (err set, fn never called) when it could not start. */
+typedef void (*llm_answer_fn)(const char *answer, const char *err,
+		    void *arg);
+struct http_req *llm_ask_start(struct http *, const struct lw_config *,
+	    const char *system, const char *user, llm_answer_fn, void *arg,
+	    char *err, size_t errsz);
 
 /* cmd_search.c */
 int	cmd_search(const char *cfgpath, int argc, char **argv);
@@ -140,14 +156,26 @@ void	sinks_misconfigured(struct lw_daemon *, const char *sink,
 void	sinks_classify_http(long status, const char *err, const char *body,
 	    size_t len, enum outq_result *res, char *reason, size_t sz);
 
+/* reports.c */
+void	reports_reconfig(struct lw_daemon *);
+void	reports_free(struct lw_daemon *);
+void	reports_record(struct lw_daemon *, const struct lw_record *);
+struct lw_report *reports_new_report(struct lw_daemon *,
+	    const struct lw_config *, const struct lw_redactor *,
+	    struct lw_category **cats);
+
 /* summary.c */
 void	summary_reconfig(struct lw_daemon *);
 void	summary_emit(struct lw_daemon *);
 void	summary_free(struct lw_daemon *);
+void	summary_record(struct lw_daemon *, const struct lw_record *);
 struct lw_category *categories_from_config(const struct lw_config *);
 
 /* cmd_verdicts.c */
 int	cmd_verdicts(const char *cfgpath, size_t limit);
+
+/* cmd_history.c */
+int	cmd_history(const char *cfgpath, int argc, char *argv[]);
 
 /* cmd_analyze.c */
 int	cmd_analyze(const char *cfgpath, int argc, char *argv[]);

@@ -34,6 +34,8 @@ usage(FILE *fp)
 	    "  analyze [--llm] [--format md|json] FILE...\n"
 	    "                        the report of whole log files (.gz too)\n"
 	    "  analyze --verdicts [N]  the model's last N verdicts\n"
+	    "  history [--since T] [--rule R] [--limit N] [--json]\n"
+	    "                        past alerts, verdicts and reports\n"
 	    "  search [--llm] [-C N] [--window SEC] FILE... QUERY\n"
 	    "                        a timeline around QUERY\n"
 	    "  demo                  a self-contained live demonstration\n"
@@ -198,6 +200,8 @@ main(int argc, char *argv[])
 	}
 	if (strcmp(cmd, "search") == 0)
 		return cmd_search(cfgpath, argc, argv);
+	if (strcmp(cmd, "history") == 0)
+		return cmd_history(cfgpath, argc, argv);
 	if (strcmp(cmd, "analyze") == 0)
 		return cmd_analyze(cfgpath, argc, argv);
 	usage(stderr);

@@ -212,6 +212,19 @@ replay_line(const char *line, size_t len, size_t cut, uint64_t start,
 	lw_engine_feed(d->eng, line, len, cut, d->arrival_ms);
 }
 
+/* Every record for the period reports, except the replayed context
+ * (counted before the restart). */
+static void
+daemon_record(const struct lw_record *r, void *arg)
+{
+	struct lw_daemon	*d = arg;
+
+	if (d->replaying)
+		return;
+	summary_record(d, r);
+	reports_record(d, r);
+}
+
 static void
 daemon_replay(struct lw_daemon *d, const struct lw_offset *o)
 {
@@ -239,6 +252,7 @@ daemon_replay(struct lw_daemon *d, const struct lw_offset *o)
 	lw_lines_init(&lines, d->cfg->source.max_line_bytes, from);
 	d->arrival_ms = lw_wall_ms();
 	lw_engine_set_learning(d->eng, 1, 1);
+	d->replaying = 1;
 	/* Not from the start of the file: the first line is a fragment. */
 	if (from > 0) {
 		char *nl = memchr(buf, '\n', (size_t)n);
@@ -249,6 +263,7 @@ daemon_replay(struct lw_daemon *d, const struct lw_offset *o)
 	} else
 		lw_lines_feed(&lines, buf, (size_t)n, replay_line, d);
 	lw_engine_flush(d->eng);
+	d->replaying = 0;
 	lw_engine_set_learning(d->eng, 0, 0);
 	lw_engine_reset_counts(d->eng);
 	lw_lines_free(&lines);
@@ -300,6 +315,7 @@ daemon_reload(struct lw_daemon *d)
 	sinks_reconfig(d);
 	llm_reconfig(d);
 	summary_reconfig(d);
+	reports_reconfig(d);
 	lw_config_free(old);
 	log_info("configuration reloaded");
 	sdnotify("READY=1");
@@ -462,6 +478,10 @@ daemon_init(struct lw_daemon *d, const char *cfgpath, struct lw_config *cfg,
 	sinks_init(d);
 	llm_init(d);
 	summary_reconfig(d);
+	reports_reconfig(d);
+	/* The period reports see every record; run --once has none. */
+	if (!once)
+		lw_engine_set_record_cb(d->eng, daemon_record, d);
 	d->status_mono = lw_mono_ms();
 	return 0;
 }
@@ -533,6 +553,8 @@ daemon_shutdown(struct lw_daemon *d)
 	http_free(d->http);
 	d->http = NULL;
 	llm_free(d);
+	/* After the abort: a report waiting for the model went out. */
+	reports_free(d);
 	summary_free(d);
 	sinks_free(d);
 	tail_free(d->tail);

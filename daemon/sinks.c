@@ -130,7 +130,7 @@ sink_send(struct outq *q, struct outq_item **items, size_t n, void *arg)
 	struct netsink		*s = arg;
 	struct lw_alert		*alerts[OUTQ_MAX_BATCH];
 	struct sink_batch	*b;
-	size_t			 i, k = 0;
+	size_t			 i, k = 0, m;
 	int			 took;
 
 	b = xcalloc(1, sizeof(*b));
@@ -166,7 +166,11 @@ sink_send(struct outq *q, struct outq_item **items, size_t n, void *arg)
 		free(b);
 		return (int)n;
 	}
-	took = s->ops->start(s->d, alerts, n, batch_done, b);
+	/* A scheduled report is a message of its own. */
+	for (m = 1; m < n && !lw_alert_is_report(alerts[0]) &&
+	    !lw_alert_is_report(alerts[m]); m++)
+		;
+	took = s->ops->start(s->d, alerts, m, batch_done, b);
 	for (i = 0; i < n; i++)
 		lw_alert_free(alerts[i]);
 	if (took < 0) {
@@ -275,11 +279,16 @@ sink_local(struct lw_daemon *d, const char *json)
 {
 	struct lw_alert	*a;
 	char		 err[512];
+	int		 report = 0;
 
 	if ((a = lw_alert_from_json(json, strlen(json))) != NULL) {
 		sink_terminal(d, a);
+		report = lw_alert_is_report(a);
 		lw_alert_free(a);
 	}
+	/* alerts.jsonl is the alert log; reports are in the state DB. */
+	if (report)
+		return;
 	if (sink_jsonl(d, json, err, sizeof(err)) == -1) {
 		if (!d->jsonl_warned)
 			log_warnx("alerts.jsonl: %s", err);
@@ -318,11 +327,14 @@ sinks_route(struct lw_daemon *d, struct lw_alert *a, int skip)
 		log_warnx("alert %s could not be serialised", a->id);
 		return;
 	}
+	lw_state_alert_put(d->st, a, json);	/* the history; not reports */
 	for (i = 0; i < LW_NSINKS; i++) {
 		struct netsink *s = &d->sinks[i];
 
+		/* A report is asked for: no severity to filter it by. */
 		if (i != skip && s->ops->enabled(d->cfg) &&
-		    a->severity >= s->ops->min_severity(d->cfg))
+		    (lw_alert_is_report(a) ||
+		    a->severity >= s->ops->min_severity(d->cfg)))
 			outq_push(s->q, a->id, json);
 	}
 	if (d->in_batch && d->nlocal < OUTQ_MAX_ITEMS) {

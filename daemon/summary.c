@@ -62,11 +62,13 @@ summary_new_period(struct summary *s)
 	s->records = 0;
 }
 
-static void
-summary_record(const struct lw_record *r, void *arg)
+void
+summary_record(struct lw_daemon *d, const struct lw_record *r)
 {
-	struct summary	*s = arg;
+	struct summary	*s = d->summary;
 
+	if (s == NULL)
+		return;
 	lw_report_add(s->rep, r);
 	s->records++;
 }
@@ -113,7 +115,6 @@ summary_free(struct lw_daemon *d)
 	if (s == NULL)
 		return;
 	ev_timer_stop(d->loop, &s->timer);
-	lw_engine_set_record_cb(d->eng, NULL, NULL);
 	lw_report_free(s->rep);
 	free(s->cats);
 	free(s);
@@ -137,7 +138,6 @@ summary_reconfig(struct lw_daemon *d)
 		ev_timer_init(&s->timer, summary_timer_cb, 0, 0);
 		s->timer.data = s;
 		d->summary = s;
-		lw_engine_set_record_cb(d->eng, summary_record, s);
 	}
 	/*
 	 * A reload: the report points into the old config (metric patterns,

@@ -78,6 +78,8 @@ lw_alert_clear(struct lw_alert *a)
 	free(a->log);
 	free(a->tmpl);
 	free(a->key);
+	free(a->report_text);
+	free(a->report_json);
 	for (i = 0; i < a->nevidence; i++)
 		free(a->evidence[i]);
 	memset(a, 0, sizeof(*a));
@@ -127,6 +129,36 @@ void
 lw_alert_set_rule(struct lw_alert *a, const char *s)
 {
 	replace(&a->rule, s, LW_ALERT_TITLE_MAX);
+}
+
+void
+lw_alert_set_report_text(struct lw_alert *a, const char *s)
+{
+	replace(&a->report_text, s, LW_ALERT_REPORT_TEXT_MAX);
+}
+
+int
+lw_alert_set_report_json(struct lw_alert *a, const char *s)
+{
+	cJSON	*o;
+	size_t	 len = strnlen(s, LW_ALERT_REPORT_JSON_MAX + 1);
+
+	if (len > LW_ALERT_REPORT_JSON_MAX)
+		return -1;
+	o = cJSON_ParseWithLength(s, len);
+	if (o == NULL || !cJSON_IsObject(o)) {
+		cJSON_Delete(o);
+		return -1;
+	}
+	cJSON_Delete(o);
+	replace(&a->report_json, s, len);
+	return 0;
+}
+
+int
+lw_alert_is_report(const struct lw_alert *a)
+{
+	return a->rule != NULL && strncmp(a->rule, "report.", 7) == 0;
 }
 
 void
@@ -261,6 +293,7 @@ lw_alert_redact(struct lw_alert *a, const struct lw_redactor *r)
 	n += redact_field(&a->title, r, LW_ALERT_TITLE_MAX);
 	n += redact_field(&a->detail, r, LW_ALERT_TEXT_MAX);
 	n += redact_field(&a->tmpl, r, LW_ALERT_TEXT_MAX);
+	n += redact_field(&a->report_text, r, LW_ALERT_REPORT_TEXT_MAX);
 	return n;
 }
 
@@ -329,6 +362,15 @@ lw_alert_to_json(const struct lw_alert *a)
 				fatalx("%s: cJSON array", __func__);
 			buf_free(&b);
 		}
+	}
+	if (a->report_text != NULL)
+		json_add_string(o, "report_text", a->report_text);
+	if (a->report_json != NULL) {
+		cJSON *r = cJSON_Parse(a->report_json);
+
+		/* Checked by the setter; only a bug could fail here. */
+		if (r == NULL || !cJSON_AddItemToObject(o, "report", r))
+			fatalx("%s: report JSON", __func__);
 	}
 	if ((s = cJSON_PrintUnformatted(o)) == NULL)
 		fatalx("%s: out of memory", __func__);
@@ -439,8 +481,23 @@ lw_alert_from_json(const char *s, size_t len)
 		lw_alert_set_log(a, v);
 	if ((v = json_str(o, "template", &bad)) != NULL)
 		lw_alert_set_template(a, v);
+	if ((v = json_str(o, "report_text", &bad)) != NULL)
+		lw_alert_set_report_text(a, v);
 	if (bad)
 		goto fail;
+	if ((it = cJSON_GetObjectItemCaseSensitive(o, "report")) != NULL) {
+		char	*r;
+		int	 ok;
+
+		if (!cJSON_IsObject(it))
+			goto fail;
+		if ((r = cJSON_PrintUnformatted(it)) == NULL)
+			fatalx("%s: out of memory", __func__);
+		ok = lw_alert_set_report_json(a, r) == 0;
+		free(r);
+		if (!ok)
+			goto fail;
+	}
 
 	if ((it = cJSON_GetObjectItemCaseSensitive(o, "count")) != NULL) {
 		if (!cJSON_IsNumber(it))

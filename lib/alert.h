@@ -23,7 +23,9 @@
 #define LW_ALERT_EVIDENCE_MAX	2048		/* bytes per evidence line */
 #define LW_ALERT_TITLE_MAX	512
 #define LW_ALERT_TEXT_MAX	(64 * 1024)	/* detail, template, ... */
-#define LW_ALERT_JSON_MAX	(1024 * 1024)	/* from_json refuses more */
+#define LW_ALERT_JSON_MAX	(2 * 1024 * 1024) /* from_json refuses more */
+#define LW_ALERT_REPORT_TEXT_MAX (256 * 1024)	/* a report's markdown */
+#define LW_ALERT_REPORT_JSON_MAX (512 * 1024)	/* a report's JSON object */
 
 struct lw_alert {
 	char		 id[40];	/* unique, set by lw_alert_init */
@@ -38,6 +40,15 @@ struct lw_alert {
 	char		*evidence[LW_ALERT_MAX_EVIDENCE];
 	size_t		 nevidence;
 	char		*key;		/* cooldown key, not serialised */
+	/*
+	 * A scheduled report (rule "report.hourly", "report.daily") travels
+	 * as an alert of severity info: detail holds the compact summary,
+	 * report_text the full report (markdown, for email) and
+	 * report_json its JSON object (for the webhook), serialised as
+	 * "report_text" and "report".  NULL for alerts.
+	 */
+	char		*report_text;
+	char		*report_json;
 };
 
 /*
@@ -62,6 +73,13 @@ void	 lw_alert_set_log(struct lw_alert *, const char *);
 void	 lw_alert_set_template(struct lw_alert *, const char *); /* NULL ok */
 void	 lw_alert_set_key(struct lw_alert *, const char *);
 void	 lw_alert_set_count(struct lw_alert *, long long);
+/* Cut to LW_ALERT_REPORT_TEXT_MAX bytes. */
+void	 lw_alert_set_report_text(struct lw_alert *, const char *);
+/* A JSON object's text; -1 (alert unchanged) when it is not one or is
+ * longer than LW_ALERT_REPORT_JSON_MAX. */
+int	 lw_alert_set_report_json(struct lw_alert *, const char *);
+/* 1 when the alert is a scheduled report (rule "report.*"). */
+int	 lw_alert_is_report(const struct lw_alert *);
 
 /*
  * Adds one evidence line: redacted with r (NULL: built-in rules only),
@@ -74,7 +92,7 @@ int	 lw_alert_add_evidence(struct lw_alert *, const struct lw_redactor *,
 	    const char *line, size_t len);
 
 /*
- * Redacts title, detail and template in place (they may quote log text
+ * Redacts title, detail, template and report_text in place (they may quote log text
  * or LLM output).  Returns the number of redactions.
  */
 int	 lw_alert_redact(struct lw_alert *, const struct lw_redactor *);

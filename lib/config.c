@@ -41,20 +41,21 @@
 
 enum sect {
 	S_NONE, S_SOURCE, S_STATE, S_RULES, S_LLM, S_TELEGRAM, S_EMAIL,
-	S_WEBHOOK, S_ALERTS, S_NFIXED,
+	S_WEBHOOK, S_ALERTS, S_REPORTS, S_NFIXED,
 	S_METRIC = S_NFIXED, S_CATEGORY, S_BAD
 };
 
 static const char *sect_names[S_NFIXED] = {
 	NULL, "source", "state", "rules", "llm", "telegram", "email",
-	"webhook", "alerts"
+	"webhook", "alerts", "reports"
 };
 
 enum otype {
 	T_STR, T_PATH, T_HTTP, T_SMTP, T_ADDR, T_ADDRS, T_ENV,	/* char * */
 	T_BOOL, T_TRIBOOL, T_START,				/* int */
 	T_DUR, T_UINT,						/* unsigned */
-	T_SIZE, T_DOUBLE, T_SEV
+	T_SIZE, T_DOUBLE, T_SEV,
+	T_HHMM							/* int */
 };
 
 #define O_REQUIRED	0x1	/* must be set (validated after parsing) */
@@ -153,6 +154,8 @@ static const struct opt opts[] = {
 	    "86400", 0 },
 	{ S_ALERTS, "resolved", T_BOOL, OFF(alerts.resolved), 0, 0, "no", 0 },
 	{ S_ALERTS, "redact", T_STR, OFF(alerts.redact), 0, 0, NULL, 0 },
+	{ S_REPORTS, "hourly", T_BOOL, OFF(reports.hourly), 0, 0, "no", 0 },
+	{ S_REPORTS, "daily", T_HHMM, OFF(reports.daily), 0, 0, "", 0 },
 };
 #define NOPTS	(sizeof(opts) / sizeof(opts[0]))
 
@@ -375,6 +378,31 @@ parse_bool(const char *s, int *out)
 	return -1;
 }
 
+/* "HH:MM" (one or two hour digits) as a minute of the day; "", "no" or
+ * "off" as -1 (none). */
+static int
+parse_hhmm(const char *s, int *out)
+{
+	unsigned	h = 0, m;
+	size_t		i = 0;
+
+	if (*s == '\0' || strcasecmp(s, "no") == 0 ||
+	    strcasecmp(s, "off") == 0) {
+		*out = -1;
+		return 0;
+	}
+	while (i < 2 && isdigit((unsigned char)s[i]))
+		h = h * 10 + (unsigned)(s[i++] - '0');
+	if (i == 0 || s[i] != ':' || !isdigit((unsigned char)s[i + 1]) ||
+	    !isdigit((unsigned char)s[i + 2]) || s[i + 3] != '\0')
+		return -1;
+	m = (unsigned)(s[i + 1] - '0') * 10 + (unsigned)(s[i + 2] - '0');
+	if (h > 23 || m > 59)
+		return -1;
+	*out = (int)(h * 60 + m);
+	return 0;
+}
+
 /* scheme://host..., scheme compared without case. */
 static int
 url_ok(const char *s, const char *scheme1, const char *scheme2)
@@ -587,6 +615,14 @@ opt_set(struct lw_config *cfg, const struct opt *o, const char *v,
 			goto out;
 		}
 		*(enum lw_sev *)base = sev;
+		break;
+	case T_HHMM:
+		if (parse_hhmm(v, &b) == -1) {
+			xasprintf(cause, "\"%s\" is not a time of day HH:MM "
+			    "(00:00 to 23:59), or empty for none", e);
+			goto out;
+		}
+		*(int *)base = b;
 		break;
 	case T_STR:
 	case T_PATH:
@@ -1521,6 +1557,13 @@ dump_opt(const struct lw_config *cfg, const struct opt *o, FILE *f)
 	case T_SEV:
 		fprintf(f, "%s = %s\n", o->name,
 		    lw_sev_name(*(const enum lw_sev *)base));
+		return;
+	case T_HHMM:
+		if (*(const int *)base < 0)
+			fprintf(f, "%s =\n", o->name);
+		else
+			fprintf(f, "%s = %02d:%02d\n", o->name,
+			    *(const int *)base / 60, *(const int *)base % 60);
 		return;
 	}
 }

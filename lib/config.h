@@ -137,6 +137,12 @@ struct lw_config {
 		int		 resolved;	/* extension: "resolved" follow-ups */
 		char		*redact;	/* extension: extra secret regex */
 	} alerts;
+	struct {
+		int		 hourly;	/* a report every full hour */
+		int		 daily;		/* minute of the day (local
+						 * time) of the daily report;
+						 * -1: none */
+	} reports;
 };
 
 struct lw_cfgerr {

@@ -441,7 +441,9 @@ put_subject(struct buf *out, struct buf *tmp,
 	if (hdr_begin(&h, out, "Subject") == -1 ||
 	    hdr_word(&h, "[logwarden]", 11) == -1)
 		return -1;
-	snprintf(num, sizeof(num), "%s:", sev_upper(sev));
+	/* "[logwarden] REPORT: Hourly report ..." for a scheduled report. */
+	snprintf(num, sizeof(num), "%s:", lw_alert_is_report(a) ? "REPORT" :
+	    sev_upper(sev));
 	if (hdr_word(&h, num, strlen(num)) == -1)
 		return -1;
 	if (n > 1) {
@@ -518,6 +520,23 @@ put_block(struct buf *body, struct buf *tmp, const char *label,
 	return 0;
 }
 
+/* A scheduled report: its summary, then the full report. */
+static int
+put_report(struct buf *one, struct buf *tmp, const struct lw_alert *a,
+    const char *when)
+{
+	if (put_text(one, tmp, a->title, LW_ALERT_TITLE_MAX) == -1 ||
+	    buf_add(one, "\r\n\r\n", 4) == -1 ||
+	    buf_addf(one, "%-10s%s\r\n", "Made:", when) == -1 ||
+	    put_field(one, tmp, "Host:", a->host) == -1 ||
+	    put_field(one, tmp, "Log:", a->log) == -1 ||
+	    put_block(one, tmp, "Summary", a->detail, LW_ALERT_TEXT_MAX) == -1 ||
+	    put_block(one, tmp, "Report", a->report_text,
+	    LW_ALERT_REPORT_TEXT_MAX) == -1)
+		return -1;
+	return buf_addf(one, "\r\nReport id: %s\r\n", a->id);
+}
+
 static int
 put_alert(struct buf *one, struct buf *tmp, const struct lw_alert *a)
 {
@@ -525,6 +544,8 @@ put_alert(struct buf *one, struct buf *tmp, const struct lw_alert *a)
 	size_t	 i;
 
 	lw_iso8601(a->time_ms, when, sizeof(when));
+	if (lw_alert_is_report(a))
+		return put_report(one, tmp, a, when);
 	if (buf_addf(one, "%s: ", sev_upper(a->severity)) == -1 ||
 	    put_text(one, tmp, a->title, LW_ALERT_TITLE_MAX) == -1 ||
 	    buf_add(one, "\r\n\r\n", 4) == -1 ||

@@ -41,8 +41,8 @@
  * LW_REPORT_GAP_MS between two timed records, or a warning+ record
  * mentioning stale data.
  *
- * Anomalies: templates never seen before (not in the state DB; only when
- * one is given); hours whose errors, trades or average latency lie more
+ * Anomalies: new templates (only when a state DB is given): unknown to
+ * it, or first seen at or after the period's first timed record; hours whose errors, trades or average latency lie more
  * than LW_REPORT_ANOMALY_K robust deviations (rstats.h) from the median
  * hour (at least LW_REPORT_MIN_HOURS hours; a first or last hour the log
  * covers only in part is left out); latency spikes: samples at

@@ -284,13 +284,32 @@ lw_report_save_days(struct lw_report *r)
 	return rc;
 }
 
+/*
+ * New in the period: unknown to the state DB, or first seen (log time)
+ * at or after the period's first record.  The daemon stores every
+ * template it meets, so "known" alone would hide whatever first appeared
+ * during the period it was watching.  1, 0, or -1 when the DB failed.
+ */
+static int
+tmpl_isnew(struct lw_report *r, const struct rpt_tmpl *t)
+{
+	int64_t	first;
+	int	k;
+
+	k = lw_state_template_first(r->o.st, t->id, &first);
+	if (k == -1)
+		return -1;
+	if (k == 0)
+		return 1;
+	return r->first_ms != RPT_NOTIME && first >= r->first_ms;
+}
+
 void
 rpt_compute(struct lw_report *r)
 {
 	struct rpt_derived	*d = &r->d;
 	struct rpt_tmpl		*t;
 	size_t			 i;
-	int			 k;
 
 	rpt_derived_free(d);
 	compute_series(r, d);
@@ -306,8 +325,7 @@ rpt_compute(struct lw_report *r)
 		else
 			d->unique_warnings++;
 		if (d->have_state && !t->checked) {
-			k = lw_state_template_known(r->o.st, t->id);
-			t->isnew = k == 1 ? 0 : k == 0 ? 1 : -1;
+			t->isnew = tmpl_isnew(r, t);
 			t->checked = 1;
 		}
 		if (t->isnew == 1)

@@ -3,6 +3,10 @@
  * costs no fsync, and a power cut can lose only the last transactions,
  * which are replayed from the log file anyway because the offset goes in
  * the same transaction as what was derived from the lines before it.
+ *
+ * The history tables (alerts, reports, llm_calls) only ever grow by
+ * inserts, so they are pruned from the insert path (state.h, retention)
+ * rather than from a timer the batch commands would not have.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -13,7 +17,9 @@
 
 #include <sqlite3.h>
 
+#include "alert.h"
 #include "log.h"
+#include "lwtime.h"
 #include "state.h"
 #include "xmalloc.h"
 
@@ -21,7 +27,21 @@ enum {
 	Q_GET_OFF, Q_SET_OFF, Q_TMPL_KNOWN, Q_TMPL_PUT, Q_TMPL_ALL,
 	Q_CD_GET, Q_CD_PUT, Q_OB_ADD, Q_OB_DONE, Q_OB_RETRY, Q_OB_LOAD,
 	Q_OB_COUNT, Q_META_GET, Q_META_PUT, Q_TMPL_FIRST, Q_LLM_PUT,
-	Q_LLM_USAGE, Q_LLM_VERDICT, Q_LLM_LIST, Q_COUNT
+	Q_LLM_USAGE, Q_LLM_VERDICT, Q_LLM_LIST, Q_AL_PUT, Q_RP_PUT, Q_RP_PREV,
+	Q_HIST, Q_AL_AGE, Q_AL_ROWS, Q_RP_AGE, Q_RP_ROWS, Q_LLM_AGE,
+	Q_LLM_ROWS, Q_COUNT
+};
+
+/* The history tables and their two pruning statements. */
+enum { T_ALERTS, T_REPORTS, T_LLM, T_COUNT };
+
+static const struct {
+	const char	*name;
+	int		 q_age, q_rows;
+} hist_tables[T_COUNT] = {
+	[T_ALERTS] = { "alerts", Q_AL_AGE, Q_AL_ROWS },
+	[T_REPORTS] = { "reports", Q_RP_AGE, Q_RP_ROWS },
+	[T_LLM] = { "llm_calls", Q_LLM_AGE, Q_LLM_ROWS },
 };
 
 static const char *queries[Q_COUNT] = {
@@ -65,6 +85,45 @@ static const char *queries[Q_COUNT] = {
 	    "tmpls FROM llm_calls ORDER BY time_ms DESC, rowid DESC LIMIT ?1",
 	[Q_META_PUT] = "INSERT INTO meta(key, value) VALUES (?1, ?2) "
 	    "ON CONFLICT(key) DO UPDATE SET value = ?2",
+	[Q_AL_PUT] = "INSERT OR IGNORE INTO alerts(id, time_ms, severity, "
+	    "source, rule, title, json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[Q_RP_PUT] = "INSERT INTO reports(time_ms, kind, start_ms, end_ms, "
+	    "lines, errors, warnings, title, text) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	[Q_RP_PREV] = "SELECT time_ms, start_ms, end_ms, lines, errors, "
+	    "warnings FROM reports WHERE kind = ?1 AND time_ms < ?2 "
+	    "ORDER BY time_ms DESC, rowid DESC LIMIT 1",
+	/*
+	 * The three tables in one stream, so that history needs no memory
+	 * for the merge: the newest ?4 rows (-1: all) since ?1, put back in
+	 * time order; in the same millisecond a verdict goes before the
+	 * alert it raised.  Columns: kind, time, rowid, then nine per kind
+	 * (see hist_row).  ?2 holds the LW_HIST_* bits, ?3 the rule filter.
+	 */
+	[Q_HIST] = "SELECT * FROM (SELECT * FROM ("
+	    "SELECT 1 AS k, time_ms AS t, rowid AS r, id, severity, source, "
+	    "rule, title, json, NULL, NULL, NULL FROM alerts "
+	    "WHERE (?2 & 1) != 0 AND time_ms >= ?1 AND (?3 IS NULL OR "
+	    "rule = ?3 OR substr(rule, 1, length(?3) + 1) = ?3 || ':') "
+	    "UNION ALL "
+	    "SELECT 2, time_ms, rowid, model, prompt_tokens, "
+	    "completion_tokens, latency_ms, verdict, severity, issue, trigger, "
+	    "tmpls FROM llm_calls WHERE (?2 & 2) != 0 AND time_ms >= ?1 "
+	    "UNION ALL "
+	    "SELECT 4, time_ms, rowid, kind, start_ms, end_ms, lines, errors, "
+	    "warnings, title, text, NULL FROM reports "
+	    "WHERE (?2 & 4) != 0 AND time_ms >= ?1) "
+	    "ORDER BY t DESC, k != 2 DESC, k DESC, r DESC LIMIT ?4) "
+	    "ORDER BY t, k != 2, k, r",
+	[Q_AL_AGE] = "DELETE FROM alerts WHERE time_ms < ?1",
+	[Q_AL_ROWS] = "DELETE FROM alerts WHERE rowid <= (SELECT rowid FROM "
+	    "alerts ORDER BY rowid DESC LIMIT 1 OFFSET ?1)",
+	[Q_RP_AGE] = "DELETE FROM reports WHERE time_ms < ?1",
+	[Q_RP_ROWS] = "DELETE FROM reports WHERE rowid <= (SELECT rowid FROM "
+	    "reports ORDER BY rowid DESC LIMIT 1 OFFSET ?1)",
+	[Q_LLM_AGE] = "DELETE FROM llm_calls WHERE time_ms < ?1",
+	[Q_LLM_ROWS] = "DELETE FROM llm_calls WHERE rowid <= (SELECT rowid "
+	    "FROM llm_calls ORDER BY rowid DESC LIMIT 1 OFFSET ?1)",
 };
 
 static const char schema[] =
@@ -83,6 +142,13 @@ static const char schema[] =
     " prompt_tokens INTEGER, completion_tokens INTEGER, latency_ms INTEGER,"
     " verdict TEXT, severity TEXT, issue TEXT, trigger TEXT, tmpls TEXT);"
     "CREATE INDEX IF NOT EXISTS llm_calls_time ON llm_calls(time_ms);"
+    "CREATE TABLE IF NOT EXISTS alerts(id TEXT PRIMARY KEY, time_ms INTEGER,"
+    " severity TEXT, source TEXT, rule TEXT, title TEXT, json TEXT);"
+    "CREATE INDEX IF NOT EXISTS alerts_time ON alerts(time_ms);"
+    "CREATE TABLE IF NOT EXISTS reports(time_ms INTEGER, kind TEXT,"
+    " start_ms INTEGER, end_ms INTEGER, lines INTEGER, errors INTEGER,"
+    " warnings INTEGER, title TEXT, text TEXT);"
+    "CREATE INDEX IF NOT EXISTS reports_time ON reports(time_ms);"
     "INSERT OR IGNORE INTO meta VALUES ('schema', '1');";
 
 struct lw_state {
@@ -92,6 +158,9 @@ struct lw_state {
 	int		 in_txn;
 	uint64_t	 errors;
 	int		 warned;	/* a write failure was logged */
+	int64_t		 keep_ms, keep_rows;
+	unsigned	 prune_every;
+	unsigned	 until_prune[T_COUNT];	/* inserts before the next */
 };
 
 /* Log the first failure of a run, and the recovery, not every one. */
@@ -127,6 +196,9 @@ lw_state_open(const char *dir, char *err, size_t errsz)
 		return NULL;
 	}
 	st = xcalloc(1, sizeof(*st));
+	st->keep_ms = LW_STATE_KEEP_MS;
+	st->keep_rows = LW_STATE_KEEP_ROWS;
+	st->prune_every = LW_STATE_PRUNE_EVERY;
 	xasprintf(&st->path, "%s/logwarden.db", dir);
 	if (sqlite3_open_v2(st->path, &st->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
@@ -184,6 +256,19 @@ uint64_t
 lw_state_errors(const struct lw_state *st)
 {
 	return st->errors;
+}
+
+void
+lw_state_set_retention(struct lw_state *st, int64_t keep_ms,
+    int64_t keep_rows, unsigned every)
+{
+	int	t;
+
+	st->keep_ms = keep_ms;
+	st->keep_rows = keep_rows;
+	st->prune_every = every > 0 ? every : 1;
+	for (t = 0; t < T_COUNT; t++)
+		st->until_prune[t] = 0;
 }
 
 int
@@ -371,6 +456,33 @@ lw_state_meta_put(struct lw_state *st, const char *key, int64_t val)
 	return state_step_done(st, s, "saving a counter");
 }
 
+/*
+ * Keep a history table within its retention, now and then (state.h).  A
+ * failure is logged and counted but does not fail the insert that came
+ * before it: the row is kept, the table only grows a little longer.
+ */
+static void
+state_prune(struct lw_state *st, int t)
+{
+	sqlite3_stmt	*s;
+
+	if (st->until_prune[t] > 0) {
+		st->until_prune[t]--;
+		return;
+	}
+	st->until_prune[t] = st->prune_every - 1;
+	s = st->q[hist_tables[t].q_age];
+	sqlite3_bind_int64(s, 1, lw_wall_ms() - st->keep_ms);
+	if (state_step_done(st, s, "pruning old history") == -1)
+		return;
+	s = st->q[hist_tables[t].q_rows];
+	sqlite3_bind_int64(s, 1, st->keep_rows);
+	if (state_step_done(st, s, "pruning old history") == 0 &&
+	    sqlite3_changes(st->db) > 0)
+		log_debug("state: %s pruned to its newest %lld rows",
+		    hist_tables[t].name, (long long)st->keep_rows);
+}
+
 static void
 bind_text_or_null(sqlite3_stmt *s, int i, const char *v)
 {
@@ -395,7 +507,10 @@ lw_state_llm_put(struct lw_state *st, const struct lw_llm_call *c)
 	bind_text_or_null(s, 8, c->issue);
 	bind_text_or_null(s, 9, c->trigger);
 	bind_text_or_null(s, 10, c->tmpls);
-	return state_step_done(st, s, "recording an LLM call");
+	if (state_step_done(st, s, "recording an LLM call") == -1)
+		return -1;
+	state_prune(st, T_LLM);
+	return 0;
 }
 
 int
@@ -473,6 +588,152 @@ lw_state_llm_list(struct lw_state *st, size_t limit,
 	sqlite3_clear_bindings(s);
 	if (rc != SQLITE_DONE)
 		return state_fail(st, "listing LLM calls");
+	return 0;
+}
+
+int
+lw_state_alert_put(struct lw_state *st, const struct lw_alert *a,
+    const char *json)
+{
+	sqlite3_stmt	*s;
+
+	/* Reports ride the alert path to the sinks but have a table. */
+	if (st == NULL || (a->rule != NULL &&
+	    strncmp(a->rule, "report", 6) == 0))
+		return 0;
+	s = st->q[Q_AL_PUT];
+	sqlite3_bind_text(s, 1, a->id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, a->time_ms);
+	sqlite3_bind_text(s, 3, lw_sev_name(a->severity), -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, a->source_llm ? "llm" : "rule", -1,
+	    SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, a->rule ? a->rule : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 6, a->title ? a->title : "", -1, SQLITE_STATIC);
+	bind_text_or_null(s, 7, json);
+	if (state_step_done(st, s, "recording an alert") == -1)
+		return -1;
+	state_prune(st, T_ALERTS);
+	return 0;
+}
+
+int
+lw_state_report_put(struct lw_state *st, const struct lw_report_row *r)
+{
+	sqlite3_stmt	*s = st->q[Q_RP_PUT];
+
+	sqlite3_bind_int64(s, 1, r->time_ms);
+	bind_text_or_null(s, 2, r->kind);
+	sqlite3_bind_int64(s, 3, r->start_ms);
+	sqlite3_bind_int64(s, 4, r->end_ms);
+	sqlite3_bind_int64(s, 5, (sqlite3_int64)r->lines);
+	sqlite3_bind_int64(s, 6, (sqlite3_int64)r->errors);
+	sqlite3_bind_int64(s, 7, (sqlite3_int64)r->warnings);
+	bind_text_or_null(s, 8, r->title);
+	bind_text_or_null(s, 9, r->text);
+	if (state_step_done(st, s, "recording a report") == -1)
+		return -1;
+	state_prune(st, T_REPORTS);
+	return 0;
+}
+
+int
+lw_state_report_prev(struct lw_state *st, const char *kind,
+    int64_t before_ms, struct lw_report_row *out)
+{
+	sqlite3_stmt	*s = st->q[Q_RP_PREV];
+	int		 rc, ret = 0;
+
+	memset(out, 0, sizeof(*out));
+	sqlite3_bind_text(s, 1, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, before_ms);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		out->time_ms = sqlite3_column_int64(s, 0);
+		out->start_ms = sqlite3_column_int64(s, 1);
+		out->end_ms = sqlite3_column_int64(s, 2);
+		out->lines = (uint64_t)sqlite3_column_int64(s, 3);
+		out->errors = (uint64_t)sqlite3_column_int64(s, 4);
+		out->warnings = (uint64_t)sqlite3_column_int64(s, 5);
+		ret = 1;
+	} else if (rc != SQLITE_DONE)
+		ret = state_fail(st, "reading the previous report");
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return ret;
+}
+
+/* One row of Q_HIST into e (whose alert/call/report point at ours). */
+static void
+hist_row(sqlite3_stmt *s, struct lw_hist_entry *e, struct lw_hist_alert *a,
+    struct lw_llm_call *c, struct lw_report_row *r)
+{
+	memset(e, 0, sizeof(*e));
+	e->kind = (enum lw_hist_kind)sqlite3_column_int(s, 0);
+	e->time_ms = sqlite3_column_int64(s, 1);
+	switch (e->kind) {
+	case LW_HIST_ALERT:
+		a->id = col_text(s, 3);
+		a->severity = col_text(s, 4);
+		a->source = col_text(s, 5);
+		a->rule = col_text(s, 6);
+		a->title = col_text(s, 7);
+		a->json = col_text(s, 8);
+		e->alert = a;
+		break;
+	case LW_HIST_VERDICT:
+		c->time_ms = e->time_ms;
+		c->model = col_text(s, 3);
+		c->prompt_tokens = (long)sqlite3_column_int64(s, 4);
+		c->completion_tokens = (long)sqlite3_column_int64(s, 5);
+		c->latency_ms = (long)sqlite3_column_int64(s, 6);
+		c->verdict = col_text(s, 7);
+		c->severity = col_text(s, 8);
+		c->issue = col_text(s, 9);
+		c->trigger = col_text(s, 10);
+		c->tmpls = col_text(s, 11);
+		e->call = c;
+		break;
+	case LW_HIST_REPORT:
+		r->time_ms = e->time_ms;
+		r->kind = col_text(s, 3);
+		r->start_ms = sqlite3_column_int64(s, 4);
+		r->end_ms = sqlite3_column_int64(s, 5);
+		r->lines = (uint64_t)sqlite3_column_int64(s, 6);
+		r->errors = (uint64_t)sqlite3_column_int64(s, 7);
+		r->warnings = (uint64_t)sqlite3_column_int64(s, 8);
+		r->title = col_text(s, 9);
+		r->text = col_text(s, 10);
+		e->report = r;
+		break;
+	}
+}
+
+int
+lw_state_history(struct lw_state *st, const struct lw_hist_query *q,
+    void (*fn)(const struct lw_hist_entry *, void *), void *arg)
+{
+	sqlite3_stmt		*s = st->q[Q_HIST];
+	struct lw_hist_entry	 e;
+	struct lw_hist_alert	 a;
+	struct lw_llm_call	 c;
+	struct lw_report_row	 r;
+	int			 rc;
+
+	sqlite3_bind_int64(s, 1, q->since_ms);
+	sqlite3_bind_int(s, 2, q->kinds ? q->kinds :
+	    LW_HIST_ALERT | LW_HIST_VERDICT | LW_HIST_REPORT);
+	bind_text_or_null(s, 3, q->rule);
+	/* LIMIT -1 is SQLite's "no limit". */
+	sqlite3_bind_int64(s, 4, q->limit > 0 && q->limit < (size_t)INT64_MAX ?
+	    (sqlite3_int64)q->limit : -1);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		hist_row(s, &e, &a, &c, &r);
+		fn(&e, arg);
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc != SQLITE_DONE)
+		return state_fail(st, "reading the history");
 	return 0;
 }
 

@@ -1,7 +1,8 @@
 /*
  * state: the SQLite database under state.dir that makes logwarden survive
  * restarts: file offsets, known templates ("first sighting ever"),
- * cooldowns and the delivery outbox.
+ * cooldowns and the delivery outbox; and the incident history that
+ * `logwarden history` lists: every alert, LLM verdict and report.
  *
  * A failure to write (read-only or full disk) is logged once per kind and
  * reported to the caller, who carries on in memory: alerting must go on
@@ -15,6 +16,19 @@
 #include <stdint.h>
 
 struct lw_state;
+struct lw_alert;
+
+/*
+ * Retention of the history tables (alerts, reports, llm_calls): rows
+ * older than LW_STATE_KEEP_MS (wall clock) go, and of the rest only the
+ * newest LW_STATE_KEEP_ROWS per table stay.  Pruning runs with a table's
+ * first insert after open and then every LW_STATE_PRUNE_EVERY inserts
+ * into it, so a table holds at most KEEP_ROWS + PRUNE_EVERY - 1 rows and
+ * an insert costs two indexed DELETEs once in a thousand.
+ */
+#define LW_STATE_KEEP_MS	(90LL * 86400 * 1000)	/* 90 days */
+#define LW_STATE_KEEP_ROWS	100000
+#define LW_STATE_PRUNE_EVERY	1000
 
 struct lw_offset {
 	uint64_t	dev;
@@ -39,6 +53,10 @@ void		 lw_state_close(struct lw_state *);
 const char	*lw_state_path(const struct lw_state *);
 /* Number of failed writes since open; the daemon reports it in status. */
 uint64_t	 lw_state_errors(const struct lw_state *);
+
+/* Replaces the retention limits above (tests); every 0 is taken as 1. */
+void	lw_state_set_retention(struct lw_state *, int64_t keep_ms,
+	    int64_t keep_rows, unsigned every);
 
 int	lw_state_begin(struct lw_state *);
 int	lw_state_commit(struct lw_state *);
@@ -97,6 +115,73 @@ int	lw_state_llm_verdict_for(struct lw_state *, const char *idstr,
 /* The newest calls first, at most limit. */
 int	lw_state_llm_list(struct lw_state *, size_t limit,
 	    void (*fn)(const struct lw_llm_call *, void *), void *arg);
+
+/*
+ * The alert history: every alert the daemon routes, once (INSERT OR
+ * IGNORE on its id, so the replay after a crash adds nothing): its time,
+ * severity, source, rule, title and json, the full alert as the sinks got
+ * it.  st NULL (no database) and scheduled reports (a rule starting with
+ * "report", kept with lw_state_report_put) store nothing and return 0.
+ * The strings are copied by SQLite.
+ */
+int	lw_state_alert_put(struct lw_state *, const struct lw_alert *,
+	    const char *json);
+
+/* A scheduled report (hourly/daily), kept for `history` and for the next
+ * report's trend. */
+struct lw_report_row {
+	int64_t		 time_ms;	/* wall clock when made */
+	const char	*kind;		/* "hourly", "daily" */
+	int64_t		 start_ms, end_ms;	/* the period, wall clock */
+	uint64_t	 lines, errors, warnings;
+	const char	*title;		/* one line */
+	const char	*text;		/* the full report (markdown) */
+};
+int	lw_state_report_put(struct lw_state *, const struct lw_report_row *);
+/* The newest report of kind before before_ms: 1 found (the counts and
+ * the period copied out; strings in *out are NULL), 0 none, -1 error.
+ * "Newest" and "before" go by time_ms, when the report was made. */
+int	lw_state_report_prev(struct lw_state *, const char *kind,
+	    int64_t before_ms, struct lw_report_row *out);
+
+/* One row of the history, as lw_state_history hands it over. */
+struct lw_hist_alert {
+	const char	*id;
+	const char	*severity;	/* info, warning, critical */
+	const char	*source;	/* rule, llm */
+	const char	*rule;
+	const char	*title;		/* as raised: may hold any bytes */
+	const char	*json;		/* the alert (SPEC "The alert") */
+};
+
+enum lw_hist_kind {
+	LW_HIST_ALERT = 1,
+	LW_HIST_VERDICT = 2,		/* an llm_calls row */
+	LW_HIST_REPORT = 4
+};
+
+struct lw_hist_entry {
+	enum lw_hist_kind		 kind;
+	int64_t				 time_ms;	/* wall clock */
+	const struct lw_hist_alert	*alert;		/* LW_HIST_ALERT */
+	const struct lw_llm_call	*call;		/* LW_HIST_VERDICT */
+	const struct lw_report_row	*report;	/* LW_HIST_REPORT */
+};
+
+struct lw_hist_query {
+	int64_t		 since_ms;	/* entries at or after, wall clock */
+	int		 kinds;		/* LW_HIST_* bits; 0: all */
+	const char	*rule;		/* alerts: rule R or R:...; NULL all */
+	size_t		 limit;		/* the newest limit entries; 0 all */
+};
+
+/*
+ * Calls fn for every entry q selects, oldest first (ties: verdicts,
+ * then alerts, then reports, each in insertion order).  The entry and its
+ * strings live until fn returns.  0, or -1 on a database error.
+ */
+int	lw_state_history(struct lw_state *, const struct lw_hist_query *q,
+	    void (*fn)(const struct lw_hist_entry *, void *), void *arg);
 
 /* The outbox: one row per alert and sink until the sink confirmed it. */
 int	lw_state_outbox_add(struct lw_state *, const char *id,

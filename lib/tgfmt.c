@@ -35,6 +35,7 @@
 #define CAP_RULE	64
 #define CAP_TMPL	512
 #define CAP_DETAIL	1536
+#define CAP_REPORT	3600	/* a scheduled report's summary */
 #define CAP_LINE_MIN	80	/* evidence is cut no shorter than this */
 #define CAP_LINE_MAX	LW_ALERT_EVIDENCE_MAX
 
@@ -249,6 +250,28 @@ render_head(const struct lw_alert *a, struct buf *o)
 	return 0;
 }
 
+/*
+ * A scheduled report is a message of its own: a chart mark, the title,
+ * host, and the compact summary (detail) with its line breaks; the caps
+ * keep it within one message.
+ */
+static int
+render_report(const struct lw_alert *a, struct buf *o)
+{
+	if (buf_adds(o, "\xf0\x9f\x93\x8a <b>") == -1 ||	/* bar chart */
+	    esc(o, nonempty(a->title) ? a->title : "Report", CAP_TITLE, 0,
+	    NULL) == -1 || buf_adds(o, "</b>\n") == -1)
+		return -1;
+	if (nonempty(a->host) && (buf_adds(o, "host <code>") == -1 ||
+	    esc(o, a->host, CAP_HOST, 0, NULL) == -1 ||
+	    buf_adds(o, "</code>\n") == -1))
+		return -1;
+	if (nonempty(a->detail) && (esc(o, a->detail, CAP_REPORT, ESC_NL,
+	    NULL) == -1 || buf_addc(o, '\n') == -1))
+		return -1;
+	return 0;
+}
+
 /* The evidence block for fit f, and a note on whatever it leaves out. */
 static int
 render_ev(const struct lw_alert *a, struct evfit f, struct buf *o)
@@ -408,6 +431,18 @@ lw_tg_render(const struct lw_alert *const *alerts, size_t n, size_t *used,
 	*used = 0;
 	if (n == 0)
 		goto out;
+	if (lw_alert_is_report(alerts[0])) {
+		if (render_report(alerts[0], &msg) == -1 ||
+		    buf_add(out, msg.data, msg.len) == -1)
+			goto out;
+		*used = 1;
+		rv = 0;
+		goto out;
+	}
+	/* Reports go alone: the group ends before the first one. */
+	for (i = 1; i < n; i++)
+		if (lw_alert_is_report(alerts[i]))
+			n = i;
 	head = xcalloc(n, sizeof(*head));
 	full = xcalloc(n, sizeof(*full));
 	least = xcalloc(n, sizeof(*least));

@@ -39,6 +39,10 @@
  * the first *used of them are rendered and the caller sends the rest, in
  * order, in another message; a single alert always fits, so *used >= 1.
  *
+ * A scheduled report (lw_alert_is_report) is always a message of its
+ * own: its title, host and compact summary (detail, line breaks kept);
+ * a group stops before one.
+ *
  * Returns 0, or -1 when n is 0 or out's maximum was hit (out unchanged).
  */
 int	 lw_tg_render(const struct lw_alert *const *alerts, size_t n,

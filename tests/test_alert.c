@@ -487,6 +487,54 @@ test_terminal(void **state)
 	lw_alert_clear(&a);
 }
 
+/* A scheduled report rides as an alert with its text and JSON. */
+static void
+test_report_round_trip(void **state)
+{
+	struct lw_alert	 a, *b;
+	char		*js, *js2;
+
+	(void)state;
+	lw_alert_init(&a);
+	lw_alert_set_rule(&a, "report.hourly");
+	lw_alert_set_title(&a, "Hourly report: 3 errors");
+	lw_alert_set_detail(&a, "3 errors \xc2\xb7 2 warnings\nTop patterns:");
+	lw_alert_set_report_text(&a, "# Hourly report\n\n| a | b |\n");
+	assert_true(lw_alert_is_report(&a));
+	assert_int_equal(lw_alert_set_report_json(&a, "[1,2]"), -1);
+	assert_int_equal(lw_alert_set_report_json(&a, "{\"stats\":"), -1);
+	assert_null(a.report_json);
+	assert_int_equal(lw_alert_set_report_json(&a,
+	    "{\"stats\":{\"errors\":3,\"warnings\":2}}"), 0);
+	js = lw_alert_to_json(&a);
+	assert_non_null(strstr(js, "\"report\":{\"stats\":{\"errors\":3,"));
+	assert_non_null(strstr(js, "\"report_text\":\"# Hourly report\\n"));
+	b = lw_alert_from_json(js, strlen(js));
+	assert_non_null(b);
+	assert_true(lw_alert_is_report(b));
+	assert_string_equal(b->report_text, a.report_text);
+	js2 = lw_alert_to_json(b);
+	assert_string_equal(js, js2);
+	free(js2);
+	lw_alert_free(b);
+	free(js);
+
+	/* "report" must be an object. */
+	js = strdup("{\"id\":\"x\",\"time\":\"2025-03-20T14:35:12.345Z\","
+	    "\"severity\":\"info\",\"source\":\"rule\",\"rule\":\"report.daily\","
+	    "\"title\":\"t\",\"report\":\"text\"}");
+	assert_non_null(js);
+	assert_null(lw_alert_from_json(js, strlen(js)));
+	free(js);
+
+	/* An ordinary alert is not a report. */
+	lw_alert_set_rule(&a, "errors");
+	assert_false(lw_alert_is_report(&a));
+	lw_alert_set_rule(&a, "reporter");
+	assert_false(lw_alert_is_report(&a));
+	lw_alert_clear(&a);
+}
+
 int
 main(void)
 {
@@ -496,6 +544,7 @@ main(void)
 		cmocka_unit_test(test_json_shape),
 		cmocka_unit_test(test_json_invalid_bytes),
 		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_report_round_trip),
 		cmocka_unit_test(test_from_json_rejects),
 		cmocka_unit_test(test_evidence),
 		cmocka_unit_test(test_redact_fields),

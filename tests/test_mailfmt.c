@@ -747,6 +747,47 @@ test_addr(void **state)
 	assert_int_equal(lw_mail_addr("ab@b.c", small, sizeof(small)), -1);
 }
 
+/* A report: its own subject word, the summary and the full text. */
+static void
+test_report(void **state)
+{
+	struct lw_alert	*a = mk(ID1, LW_SEV_INFO, "Daily report: 2 errors");
+	char		*msg, *text, *subj;
+
+	(void)state;
+	lw_alert_set_rule(a, "report.daily");
+	lw_alert_set_detail(a, "2 errors \xc2\xb7 0 warnings");
+	lw_alert_set_report_text(a, "# Daily report\n\n| x | \x1b |\n");
+	msg = build1(a);
+	subj = header(msg, "Subject");
+	assert_string_equal(subj,
+	    "[logwarden] REPORT: Daily report: 2 errors (bot-1)");
+	free(subj);
+	text = body_text(msg);
+	assert_string_equal(text,
+	    "Daily report: 2 errors\r\n"
+	    "\r\n"
+	    "Made:     2025-03-20T14:35:12.345Z\r\n"
+	    "Host:     bot-1\r\n"
+	    "Log:      /var/log/bot.log\r\n"
+	    "\r\n"
+	    "Summary:\r\n"
+	    "  2 errors \xc2\xb7 0 warnings\r\n"
+	    "\r\n"
+	    "Report:\r\n"
+	    "  # Daily report\r\n"
+	    "  \r\n"
+	    "  | x | \\x1b |\r\n"
+	    "\r\n"
+	    "Report id: " ID1 "\r\n"
+	    "\r\n"
+	    "-- \r\n"
+	    "logwarden\r\n");
+	free(text);
+	free(msg);
+	lw_alert_free(a);
+}
+
 int
 main(void)
 {
@@ -758,6 +799,7 @@ main(void)
 		cmocka_unit_test(test_subject_folds),
 		cmocka_unit_test(test_injection),
 		cmocka_unit_test(test_body),
+		cmocka_unit_test(test_report),
 		cmocka_unit_test(test_recipients),
 		cmocka_unit_test(test_group),
 		cmocka_unit_test(test_group_too_big),

@@ -744,6 +744,82 @@ test_report_state(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* A template the state DB knows but first saw at or after the period's
+ * first record (the daemon stored it while watching that period) is new;
+ * one first seen a millisecond before the period is not. */
+static const cJSON *
+pattern(const cJSON *root, const char *tmpl)
+{
+	const cJSON	*p;
+
+	cJSON_ArrayForEach(p, get(root, "patterns"))
+		if (strcmp(str(p, "template"), tmpl) == 0)
+			return p;
+	fail_msg("no pattern %s", tmpl);
+	return NULL;
+}
+
+static void
+test_report_new_in_period(void **state)
+{
+	struct lw_report_opts	 o;
+	struct lw_report	*r;
+	struct lw_state		*st;
+	struct buf		 b;
+	cJSON			*root;
+	char			 dir[] = "/tmp/test_report.XXXXXX", err[256];
+	char			 cmd[300];
+	const char		*funds = "Order placement failed: Insufficient "
+				    "funds";
+	const char		*ws = "WebSocket disconnected (code=<*>), "
+				    "reconnecting in <*>";
+	const char		*exc = "Unhandled exception in main loop";
+	const char		*md, *sec, *end;
+	/* The fixture's first timed record: 2025-03-20 09:00:00.000. */
+	int64_t			 start = (lw_days_from_civil(2025, 3, 20) *
+				    86400 + 9 * 3600) * 1000;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	st = lw_state_open(dir, err, sizeof(err));
+	assert_non_null(st);
+	assert_int_equal(lw_state_template_put(st, lw_tmpl_id(funds,
+	    strlen(funds)), funds, 5, start - 86400000, start, 3), 0);
+	assert_int_equal(lw_state_template_put(st, lw_tmpl_id(ws,
+	    strlen(ws)), ws, 4, start, start + 3600000, 1), 0);
+	assert_int_equal(lw_state_template_put(st, lw_tmpl_id(exc,
+	    strlen(exc)), exc, 5, start - 1, start, 1), 0);
+	memset(&o, 0, sizeof(o));
+	o.st = st;
+	r = lw_report_new(&o);
+	fixture(r);
+	root = lw_report_json(r);
+	/* Five templates: two seen before the period, three new. */
+	assert_int_equal(cJSON_GetArraySize(get(root, "patterns")), 5);
+	assert_int_equal(cJSON_GetArraySize(get(get(root, "anomalies"),
+	    "new_templates")), 3);
+	assert_true(cJSON_IsFalse(get(pattern(root, funds), "new")));
+	assert_true(cJSON_IsTrue(get(pattern(root, ws), "new")));
+	assert_true(cJSON_IsFalse(get(pattern(root, exc), "new")));
+	cJSON_Delete(root);
+
+	buf_init(&b, 1 << 20);
+	assert_int_equal(lw_report_markdown(r, &b), 0);
+	md = buf_str(&b);
+	sec = strstr(md, "### New templates\n");
+	assert_non_null(sec);
+	end = strstr(sec, "### Unusual hours");
+	assert_non_null(end);
+	assert_non_null(memmem(sec, (size_t)(end - sec), ws, strlen(ws)));
+	assert_null(memmem(sec, (size_t)(end - sec), funds, strlen(funds)));
+	assert_null(memmem(sec, (size_t)(end - sec), exc, strlen(exc)));
+	buf_free(&b);
+	lw_report_free(r);
+	lw_state_close(st);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 /* The template table's cap, the metric table, late records. */
 static void
 test_report_bounds(void **state)
@@ -864,6 +940,7 @@ main(void)
 		cmocka_unit_test(test_report_fixture_markdown),
 		cmocka_unit_test(test_report_summary),
 		cmocka_unit_test(test_report_state),
+		cmocka_unit_test(test_report_new_in_period),
 		cmocka_unit_test(test_report_bounds),
 		cmocka_unit_test(test_report_extractors),
 	};

@@ -3,7 +3,8 @@
  * of row round-trips, survives a close and a reopen, and a broken
  * directory gives a clear error instead of a crash.  Write failures are
  * provoked with a second connection holding the write lock, which works
- * for root too (root ignores a read-only mode bit).
+ * for root too (root ignores a read-only mode bit).  The history tables
+ * (alerts, verdicts, reports) are listed merged, filtered and pruned.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,6 +20,8 @@
 
 #include <sqlite3.h>
 
+#include "alert.h"
+#include "lwtime.h"
 #include "state.h"
 
 struct fix {
@@ -356,6 +359,303 @@ test_readonly_dir(void **state)
 	assert_true(strlen(err) > strlen(f->sub) + 15);	/* has a reason */
 }
 
+/* ---- the history ------------------------------------------------------ */
+
+/* What lw_state_history handed over, copied. */
+struct hl {
+	int		kind[64];
+	int64_t		time[64];
+	char		rule[64][64];	/* alert rule, trigger, report kind */
+	char		title[64][128];	/* alert title, issue, report title */
+	char		extra[64][256];	/* alert json, model, report text */
+	long		num[64];	/* -, prompt tokens, report errors */
+	int		n;
+};
+
+static void
+cpy(char *dst, size_t sz, const char *s)
+{
+	snprintf(dst, sz, "%s", s ? s : "(null)");
+}
+
+static void
+hl_add(const struct lw_hist_entry *e, void *arg)
+{
+	struct hl	*l = arg;
+	int		 i = l->n++;
+
+	assert_true(i < 64);
+	l->kind[i] = e->kind;
+	l->time[i] = e->time_ms;
+	switch (e->kind) {
+	case LW_HIST_ALERT:
+		assert_non_null(e->alert);
+		assert_null(e->call);
+		assert_null(e->report);
+		cpy(l->rule[i], sizeof(l->rule[0]), e->alert->rule);
+		cpy(l->title[i], sizeof(l->title[0]), e->alert->title);
+		cpy(l->extra[i], sizeof(l->extra[0]), e->alert->json);
+		break;
+	case LW_HIST_VERDICT:
+		assert_non_null(e->call);
+		assert_int_equal(e->call->time_ms, e->time_ms);
+		cpy(l->rule[i], sizeof(l->rule[0]), e->call->trigger);
+		cpy(l->title[i], sizeof(l->title[0]), e->call->issue);
+		cpy(l->extra[i], sizeof(l->extra[0]), e->call->model);
+		l->num[i] = e->call->prompt_tokens;
+		break;
+	case LW_HIST_REPORT:
+		assert_non_null(e->report);
+		assert_int_equal(e->report->time_ms, e->time_ms);
+		cpy(l->rule[i], sizeof(l->rule[0]), e->report->kind);
+		cpy(l->title[i], sizeof(l->title[0]), e->report->title);
+		cpy(l->extra[i], sizeof(l->extra[0]), e->report->text);
+		l->num[i] = (long)e->report->errors;
+		break;
+	default:
+		fail_msg("unknown kind %d", e->kind);
+	}
+}
+
+static int
+hist(struct lw_state *st, int64_t since, int kinds, const char *rule,
+    size_t limit, struct hl *l)
+{
+	struct lw_hist_query	q = { since, kinds, rule, limit };
+
+	memset(l, 0, sizeof(*l));
+	assert_int_equal(lw_state_history(st, &q, hl_add, l), 0);
+	return l->n;
+}
+
+/* An alert at time t; its JSON is what the history must give back. */
+static void
+put_alert(struct lw_state *st, int64_t t, const char *rule,
+    const char *title, int llm, char *id, size_t idsz)
+{
+	struct lw_alert	*a = lw_alert_new();
+	char		*json;
+
+	a->time_ms = t;
+	a->severity = llm ? LW_SEV_CRITICAL : LW_SEV_WARNING;
+	a->source_llm = llm;
+	lw_alert_set_rule(a, rule);
+	lw_alert_set_title(a, title);
+	json = lw_alert_to_json(a);
+	assert_non_null(json);
+	assert_int_equal(lw_state_alert_put(st, a, json), 0);
+	if (id != NULL)
+		snprintf(id, idsz, "%s", a->id);
+	free(json);
+	lw_alert_free(a);
+}
+
+static void
+put_call(struct lw_state *st, int64_t t, const char *verdict,
+    const char *issue, long ptok)
+{
+	struct lw_llm_call	c = { t, "m1", ptok, 20, 300, verdict,
+				      issue ? "critical" : NULL, issue,
+				      "periodic", "0001" };
+
+	assert_int_equal(lw_state_llm_put(st, &c), 0);
+}
+
+static void
+put_report(struct lw_state *st, int64_t t, const char *kind,
+    uint64_t errors)
+{
+	struct lw_report_row	r = { t, kind, t - 3600000, t, 100, errors,
+				      2, "Hourly report", "# Report\n\nok\n" };
+
+	assert_int_equal(lw_state_report_put(st, &r), 0);
+}
+
+static void
+test_history(void **state)
+{
+	struct fix		*f = *state;
+	struct lw_state		*st;
+	struct lw_alert		*a;
+	struct hl		 l;
+	char			 id[64], *json;
+	int64_t			 t = lw_wall_ms() - 3600000;
+
+	st = open_ok(f->sub);
+	assert_int_equal(lw_state_begin(st), 0);
+	put_alert(st, t + 1000, "errors", "3 errors <b>\x1b[2J", 0, id,
+	    sizeof(id));
+	put_report(st, t + 2000, "hourly", 7);
+	put_alert(st, t + 3000, "metric:latency", "latency high", 0, NULL, 0);
+	put_alert(st, t + 4000, "metrics", "not a metric: rule", 0, NULL, 0);
+	/* Same millisecond: the verdict goes before the alert it raised. */
+	put_alert(st, t + 5000, "llm", "Orders fail", 1, NULL, 0);
+	put_call(st, t + 5000, "alert", "Orders fail", 900);
+	put_call(st, t + 6000, "normal", NULL, -1);
+	assert_int_equal(lw_state_commit(st), 0);
+
+	/* A replayed alert (same id) is not stored twice; a report, or no
+	 * database at all, stores nothing. */
+	a = lw_alert_new();
+	assert_true(strlen(id) < sizeof(a->id));
+	memcpy(a->id, id, strlen(id) + 1);
+	a->time_ms = t + 7000;
+	lw_alert_set_rule(a, "errors");
+	lw_alert_set_title(a, "replayed");
+	json = lw_alert_to_json(a);
+	assert_int_equal(lw_state_alert_put(st, a, json), 0);
+	assert_int_equal(lw_state_alert_put(NULL, a, json), 0);
+	lw_alert_free(a);
+	a = lw_alert_new();	/* a fresh id: only the rule keeps it out */
+	lw_alert_set_rule(a, "report.daily");
+	assert_int_equal(lw_state_alert_put(st, a, json), 0);
+	free(json);
+	lw_alert_free(a);
+
+	assert_int_equal(hist(st, 0, 0, NULL, 0, &l), 7);
+	assert_int_equal(l.kind[0], LW_HIST_ALERT);
+	assert_int_equal(l.time[0], t + 1000);
+	assert_string_equal(l.rule[0], "errors");
+	assert_string_equal(l.title[0], "3 errors <b>\x1b[2J");
+	assert_non_null(strstr(l.extra[0], id));	/* the full JSON */
+	assert_non_null(strstr(l.extra[0], "\"rule\":\"errors\""));
+	assert_int_equal(l.kind[1], LW_HIST_REPORT);
+	assert_string_equal(l.rule[1], "hourly");
+	assert_string_equal(l.title[1], "Hourly report");
+	assert_string_equal(l.extra[1], "# Report\n\nok\n");
+	assert_int_equal(l.num[1], 7);
+	assert_string_equal(l.rule[2], "metric:latency");
+	assert_string_equal(l.rule[3], "metrics");
+	assert_int_equal(l.kind[4], LW_HIST_VERDICT);
+	assert_int_equal(l.time[4], t + 5000);
+	assert_string_equal(l.title[4], "Orders fail");
+	assert_string_equal(l.rule[4], "periodic");
+	assert_string_equal(l.extra[4], "m1");
+	assert_int_equal(l.num[4], 900);
+	assert_int_equal(l.kind[5], LW_HIST_ALERT);
+	assert_string_equal(l.rule[5], "llm");
+	assert_int_equal(l.kind[6], LW_HIST_VERDICT);
+	assert_string_equal(l.title[6], "(null)");
+	assert_int_equal(l.num[6], -1);
+
+	/* Kinds, rules (exact, or a prefix ending at ':'), since, limit. */
+	assert_int_equal(hist(st, 0, LW_HIST_VERDICT, NULL, 0, &l), 2);
+	assert_int_equal(hist(st, 0, LW_HIST_REPORT, NULL, 0, &l), 1);
+	assert_int_equal(hist(st, 0, LW_HIST_ALERT | LW_HIST_REPORT, NULL, 0,
+	    &l), 5);
+	assert_int_equal(hist(st, 0, LW_HIST_ALERT, "errors", 0, &l), 1);
+	assert_string_equal(l.title[0], "3 errors <b>\x1b[2J");
+	assert_int_equal(hist(st, 0, LW_HIST_ALERT, "metric", 0, &l), 1);
+	assert_string_equal(l.rule[0], "metric:latency");
+	assert_int_equal(hist(st, 0, LW_HIST_ALERT, "metric:latency", 0, &l),
+	    1);
+	assert_int_equal(hist(st, 0, LW_HIST_ALERT, "metr", 0, &l), 0);
+	assert_int_equal(hist(st, 0, LW_HIST_ALERT, "report", 0, &l), 0);
+	assert_int_equal(hist(st, t + 3000, 0, NULL, 0, &l), 5);
+	assert_int_equal(l.time[0], t + 3000);
+	assert_int_equal(hist(st, t + 6001, 0, NULL, 0, &l), 0);
+	/* The newest two, oldest first. */
+	assert_int_equal(hist(st, 0, 0, NULL, 2, &l), 2);
+	assert_int_equal(l.kind[0], LW_HIST_ALERT);
+	assert_string_equal(l.rule[0], "llm");
+	assert_int_equal(l.time[1], t + 6000);
+	assert_int_equal(hist(st, 0, 0, NULL, 100, &l), 7);
+	lw_state_close(st);
+
+	/* It all survives a reopen. */
+	st = open_ok(f->sub);
+	assert_int_equal(hist(st, 0, 0, NULL, 0, &l), 7);
+	assert_int_equal(lw_state_errors(st), 0);
+	lw_state_close(st);
+}
+
+static void
+test_report_prev(void **state)
+{
+	struct fix		*f = *state;
+	struct lw_state		*st;
+	struct lw_report_row	 r;
+
+	st = open_ok(f->sub);
+	memset(&r, 0xff, sizeof(r));
+	assert_int_equal(lw_state_report_prev(st, "hourly", INT64_MAX, &r), 0);
+	put_report(st, 10000000, "hourly", 1);
+	put_report(st, 20000000, "hourly", 2);
+	put_report(st, 30000000, "hourly", 3);
+	put_report(st, 25000000, "daily", 9);
+	memset(&r, 0xff, sizeof(r));
+	assert_int_equal(lw_state_report_prev(st, "hourly", 30000000, &r), 1);
+	assert_int_equal(r.time_ms, 20000000);
+	assert_int_equal(r.start_ms, 20000000 - 3600000);
+	assert_int_equal(r.end_ms, 20000000);
+	assert_int_equal(r.lines, 100);
+	assert_int_equal(r.errors, 2);
+	assert_int_equal(r.warnings, 2);
+	assert_null(r.kind);
+	assert_null(r.title);
+	assert_null(r.text);
+	assert_int_equal(lw_state_report_prev(st, "hourly", 30000001, &r), 1);
+	assert_int_equal(r.errors, 3);
+	assert_int_equal(lw_state_report_prev(st, "daily", 30000001, &r), 1);
+	assert_int_equal(r.errors, 9);
+	assert_int_equal(lw_state_report_prev(st, "hourly", 10000000, &r), 0);
+	assert_int_equal(lw_state_report_prev(st, "weekly", INT64_MAX, &r),
+	    0);
+	lw_state_close(st);
+}
+
+/* Old rows go by age and by count, every Nth insert into a table. */
+static void
+test_retention(void **state)
+{
+	struct fix	*f = *state;
+	struct lw_state	*st;
+	struct hl	 l;
+	int64_t		 now = lw_wall_ms();
+	int		 i;
+
+	/* The defaults: a 91-day-old row goes with the first insert. */
+	st = open_ok(f->sub);
+	put_alert(st, now - 91 * 86400000LL, "errors", "ancient", 0, NULL, 0);
+	put_call(st, now - 91 * 86400000LL, "normal", NULL, 1);
+	put_report(st, now - 91 * 86400000LL, "daily", 1);
+	assert_int_equal(hist(st, 0, 0, NULL, 0, &l), 0);
+	put_alert(st, now - 89 * 86400000LL, "errors", "old", 0, NULL, 0);
+	assert_int_equal(hist(st, 0, 0, NULL, 0, &l), 1);
+	lw_state_close(st);
+
+	/* At most 3 rows per table, pruned on every insert. */
+	st = open_ok(f->sub);
+	lw_state_set_retention(st, 86400000, 3, 0);
+	for (i = 0; i < 5; i++) {
+		put_alert(st, now - 1000 + i, "errors", "a", 0, NULL, 0);
+		put_call(st, now - 1000 + i, "normal", NULL, i);
+		put_report(st, now - 1000 + i, "hourly", (uint64_t)i);
+	}
+	assert_int_equal(hist(st, 0, LW_HIST_ALERT, NULL, 0, &l), 3);
+	assert_int_equal(l.time[0], now - 998);
+	assert_int_equal(hist(st, 0, LW_HIST_VERDICT, NULL, 0, &l), 3);
+	assert_int_equal(l.num[0], 2);
+	assert_int_equal(hist(st, 0, LW_HIST_REPORT, NULL, 0, &l), 3);
+	assert_int_equal(l.num[0], 2);
+	/* 1 day now: the 89-day-old alert went too. */
+	assert_int_equal(hist(st, 0, LW_HIST_ALERT, "errors", 0, &l), 3);
+
+	/* Every 4th insert: the table grows to 3 + 3, then back to 3. */
+	lw_state_set_retention(st, 86400000, 3, 4);
+	put_call(st, now, "normal", NULL, 10);		/* prunes */
+	assert_int_equal(hist(st, 0, LW_HIST_VERDICT, NULL, 0, &l), 3);
+	for (i = 0; i < 3; i++)
+		put_call(st, now + 1 + i, "normal", NULL, 11 + i);
+	assert_int_equal(hist(st, 0, LW_HIST_VERDICT, NULL, 0, &l), 6);
+	put_call(st, now + 4, "normal", NULL, 14);	/* prunes */
+	assert_int_equal(hist(st, 0, LW_HIST_VERDICT, NULL, 0, &l), 3);
+	assert_int_equal(l.num[0], 12);
+	assert_int_equal(l.num[2], 14);
+	assert_int_equal(lw_state_errors(st), 0);
+	lw_state_close(st);
+}
+
 int
 main(void)
 {
@@ -370,6 +670,11 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_bad_paths, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_readonly_dir, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_history, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_report_prev, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_retention, setup,
 		    teardown),
 	};
 

@@ -595,6 +595,45 @@ test_reply(void **state)
 	assert_int_equal(r.retry_after, 86400);
 }
 
+/* A report is a message of its own, whatever its summary holds. */
+static void
+test_report_alone(void **state)
+{
+	struct lw_alert	*v[3];
+	struct buf	 detail;
+	char		*s;
+	size_t		 used, i;
+
+	(void)state;
+	buf_init(&detail, 64 * 1024);
+	for (i = 0; i < 400; i++)
+		buf_adds(&detail, "\xe2\x80\xa2 9\xc3\x97 <b>&amp; \xe2\x96\x81\xe2\x96\x88\n");
+	v[0] = mkalert(LW_SEV_WARNING, "alert before", NULL);
+	v[1] = mkalert(LW_SEV_INFO, "Hourly report 13:00-14:00", buf_str(&detail));
+	lw_alert_set_rule(v[1], "report.hourly");
+	v[2] = mkalert(LW_SEV_WARNING, "alert after", NULL);
+
+	/* The group stops before the report. */
+	s = render(v, 3, &used);
+	assert_int_equal(used, 1);
+	assert_null(strstr(s, "Hourly report"));
+	free(s);
+
+	/* The report alone, cut to fit, its markup escaped. */
+	s = render(v + 1, 2, &used);
+	assert_int_equal(used, 1);
+	assert_true(strncmp(s, "\xf0\x9f\x93\x8a <b>Hourly report 13:00-14:00"
+	    "</b>\nhost <code>bot-1</code>\n", 62) == 0);
+	assert_non_null(strstr(s, "&lt;b&gt;&amp;amp; \xe2\x96\x81"));
+	assert_null(strstr(s, "alert after"));
+	assert_null(strstr(s, "rule <code>"));
+	assert_true(check_html(s) <= LW_TG_TEXT_MAX);
+	free(s);
+	for (i = 0; i < 3; i++)
+		lw_alert_free(v[i]);
+	buf_free(&detail);
+}
+
 int
 main(void)
 {
@@ -604,6 +643,7 @@ main(void)
 		cmocka_unit_test(test_huge_evidence),
 		cmocka_unit_test(test_everything_maximal),
 		cmocka_unit_test(test_group_split),
+		cmocka_unit_test(test_report_alone),
 		cmocka_unit_test(test_astral_counted_twice),
 		cmocka_unit_test(test_invalid_utf8),
 		cmocka_unit_test(test_render_errors),

@@ -1,0 +1,193 @@
+#!/usr/bin/python3
+"""Scheduled reports ([reports] hourly / daily): the daemon's report clock
+is moved with LOGWARDEN_FAKE_NOW to a few seconds before a full hour, so
+the report falls due while the test watches.  Checked: the counts of the
+period reach the webhook (JSON) and the fake Telegram (compact summary
+with the sparkline and top patterns), above telegram.min_severity; a
+second report compares with the first (trend in %) across a restart; the
+daily report goes by email in full with the model's narrative; reports
+are not alerts (not in alerts.jsonl) but are kept in the history."""
+
+import json
+import re
+import time
+
+import fakes
+import lwtest
+import smtpd
+from common import line, rules, wait_lines
+
+TOKEN = "123456:TESTTOKENabcdefghij"
+KEY = "sk-reportsecretreportsecret0123456789"
+# 2026-12-04 14:00:00 UTC: the test's "full hour".
+HOUR = 1796392800
+LEAD = 6        # seconds the fake clock starts before the hour
+
+
+def fake_env(at, **extra):
+    e = {"TZ": "UTC", "LOGWARDEN_FAKE_NOW": str(at)}
+    e.update(extra)
+    return e
+
+
+def tg_config(tg):
+    # min_severity stays "warning": a report is info, and goes anyway.
+    return {"chat_id": "-1001234567890", "api_url": tg.url(""),
+            "bot_token_env": "LW_TG_TOKEN"}
+
+
+def write_period(env, errors, warnings, infos, tag):
+    lines = []
+    for i in range(errors):
+        lines.append(line("ERROR", "Order %d failed: Insufficient funds "
+                          "for %s" % (1000 + i, tag)))
+    for i in range(warnings):
+        lines.append(line("WARNING", "Slow response from exchange %s" % tag))
+    for i in range(infos):
+        lines.append(line("INFO", "Heartbeat ok %d" % i))
+    env.log.append(*lines)
+    return len(lines)
+
+
+def reports_of(hook):
+    return [a for a in hook.alerts() if a.get("rule") == "report.hourly"]
+
+
+def test_hourly_report_counts_trend_and_sinks():
+    with lwtest.Env() as env, fakes.WebhookServer() as hook, \
+            fakes.TelegramServer(token=TOKEN) as tg:
+        env.write_config({"rules": rules(),
+                          "webhook": {"url": hook.url("/hook")},
+                          "telegram": tg_config(tg),
+                          "alerts": {"group_interval": 0},
+                          "reports": {"hourly": True}})
+        t0 = time.monotonic()
+        d = env.start(env=fake_env(HOUR - LEAD, LW_TG_TOKEN=TOKEN))
+        d.wait_ready()
+        n = write_period(env, 3, 2, 5, "first")
+        lwtest.wait_until(lambda: len(reports_of(hook)) >= 1, LEAD + 10,
+                          "the first hourly report", d)
+        assert time.monotonic() - t0 >= LEAD - 2, "report came too early"
+        r = reports_of(hook)[0]
+        st = r["report"]["stats"]
+        assert (st["errors"], st["warnings"], st["lines"]) == (3, 2, n), st
+        assert r["severity"] == "info" and r["source"] == "rule"
+        assert r["title"].startswith("Hourly report 2026-12-04 13:00-14:00"
+                                     " UTC: 3 errors, 2 warnings"), r["title"]
+        # Started within the hour: the report says it saw only part.
+        assert "Covers part of the period only" in r["detail"], r["detail"]
+        assert "## " in r["report_text"]
+        lwtest.wait_until(lambda: len(tg.accepted()) >= 1, 5,
+                          "the Telegram summary", d)
+        text = tg.accepted()[0]["text"]
+        assert tg.rejected() == [], tg.rejected()
+        assert "Hourly report" in text and "3 errors" in text, text
+        assert "Errors per hour, last 1 h:" in text, text
+        assert re.search("[\u2581-\u2588]", text), "no sparkline: " + text
+        assert "Top patterns:" in text and "Insufficient funds" in text
+        # Reports are not alerts: alerts.jsonl does not get them.
+        assert not [a for a in env.alerts() if a["rule"].startswith("report")]
+        assert d.stop() == 0
+
+        # An hour later (a restart in between): twice the errors.
+        d = env.start(env=fake_env(HOUR + 3600 - LEAD, LW_TG_TOKEN=TOKEN))
+        d.wait_ready()
+        write_period(env, 6, 1, 2, "second")
+        lwtest.wait_until(lambda: len(reports_of(hook)) >= 2, LEAD + 10,
+                          "the second hourly report", d)
+        r = reports_of(hook)[1]
+        st = r["report"]["stats"]
+        assert (st["errors"], st["warnings"]) == (6, 1), st
+        assert r["title"].endswith(": 6 errors (+100%), 1 warning (-50%)"), \
+            r["title"]
+        assert "6 errors (+100% vs 3)" in r["detail"], r["detail"]
+        assert "1 warning (-50% vs 2)" in r["detail"], r["detail"]
+        assert "Covers part" in r["detail"]
+        assert d.stop() == 0
+
+        # Kept for `logwarden history`.
+        res = env.run(["history", "--since", "2026-12-01", "--rule",
+                       "report", "--json"], env={"LW_TG_TOKEN": TOKEN})
+        assert res.returncode == 0, res.stderr
+        out = json.loads(res.stdout)
+        entries = out["entries"] if isinstance(out, dict) else out
+        titles = [e.get("title", "") for e in entries]
+        assert len(entries) == 2, entries
+        assert all(t.startswith("Hourly report") for t in titles), titles
+
+
+def test_daily_report_by_email_with_the_models_narrative():
+    story = "Orders failed all day for lack of funds; top up the account."
+    with lwtest.Env() as env, smtpd.SmtpServer() as srv, \
+            fakes.LlmServer(content=story) as llm:
+        env.write_config({
+            "rules": rules(),
+            "llm": {"enabled": True, "url": llm.url("/v1/chat/completions"),
+                    "model": "test-model", "api_key_env": "LW_LLM_KEY",
+                    "interval": 3600, "timeout": 5},
+            "email": {"url": srv.url(), "ca_file": srv.ca_file,
+                      "from": "lw@example.org", "to": "ops@example.org"},
+            "reports": {"daily": "14:00"}})
+        d = env.start(env=fake_env(HOUR - LEAD, LW_LLM_KEY=KEY))
+        d.wait_ready()
+        env.log.append(line("ERROR", "Order 7 failed: Insufficient funds "
+                            "api_key=" + KEY),
+                       line("ERROR", "Order 8 failed: Insufficient funds"),
+                       line("INFO", "Heartbeat ok"))
+        m = srv.wait_messages(1, LEAD + 15)[0]
+        assert m.subject.startswith("[logwarden] REPORT: Daily report "
+                                    "2026-12-03 14:00-2026-12-04 14:00 UTC: "
+                                    "2 errors"), m.subject
+        body = m.body_text()
+        assert "The model's narrative" in body and story in body, body
+        assert "Summary:" in body and "Report:" in body
+        # The analyzer's full report follows.
+        assert "Insufficient funds" in body
+        assert KEY not in body
+        reqs = [r.json for r in llm.requests()
+                if r.path.endswith("/chat/completions") and r.json]
+        asked = [r for r in reqs if "LOGDATA-BEGIN" in
+                 r["messages"][-1]["content"] and "narrative" in
+                 r["messages"][0]["content"]]
+        assert asked, reqs
+        assert KEY not in json.dumps(reqs)
+        assert d.stop() == 0
+
+
+def test_reload_keeps_the_period_and_switching_off_stops_reports():
+    with lwtest.Env() as env, fakes.WebhookServer() as hook:
+        cfg = {"rules": rules(), "webhook": {"url": hook.url("/hook")},
+               "reports": {"hourly": True}}
+        env.write_config(cfg)
+        d = env.start(env=fake_env(HOUR - LEAD - 2))
+        d.wait_ready()
+        write_period(env, 2, 0, 0, "before")
+        wait_lines(d, 2)
+        # A reload that leaves [reports] alone keeps what was counted.
+        cfg["rules"] = rules(errors=1000)
+        env.write_config(cfg)
+        d.hup()
+        d.wait_stderr("configuration reloaded")
+        write_period(env, 1, 0, 0, "after")
+        lwtest.wait_until(lambda: len(reports_of(hook)) >= 1, LEAD + 10,
+                          "the hourly report", d)
+        assert reports_of(hook)[0]["report"]["stats"]["errors"] == 3
+        # Switched off: the timer stops, nothing more is sent.
+        cfg["reports"] = {"hourly": False}
+        env.write_config(cfg)
+        d.hup()
+        d.wait_stderr("configuration reloaded")
+        assert d.stop() == 0
+        assert len(reports_of(hook)) == 1
+
+
+def test_reports_config_is_checked():
+    with lwtest.Env() as env:
+        env.write_config({"reports": {"daily": "25:61"}})
+        res = env.run(["check"])
+        assert res.returncode == 1
+        assert "reports.daily" in res.stderr and "HH:MM" in res.stderr
+
+
+if __name__ == "__main__":
+    lwtest.run_tests(globals())
