@@ -77,7 +77,7 @@ quote_ok(const char *q, size_t n)
 void
 lw_ids_extract(const char *s, size_t len, struct lw_ids *ids)
 {
-	size_t	i = 0, j, a, b, we;
+	size_t	i = 0, j, a, b, k, we;
 
 	ids->n = 0;
 	while (i < len) {
@@ -122,9 +122,11 @@ lw_ids_extract(const char *s, size_t len, struct lw_ids *ids)
 			    (b = code_len(s + i + a + 1, len - i - a - 1)) > 0 &&
 			    quote_ok(s + i + a + 1, b)) {
 				j = i + a + 1 + b;
-				if (j < len && s[j] == ':')
-					j += 1 + code_len(s + j + 1,
-					    len - j - 1);
+				/* A settle currency only when one follows:
+				 * "SOL/USDT: margin" is the pair SOL/USDT. */
+				if (j < len && s[j] == ':' && (k = code_len(s +
+				    j + 1, len - j - 1)) > 0)
+					j += 1 + k;
 				if (j >= len || !idchar((unsigned char)s[j]))
 					ids_add(ids, s + i, j - i);
 			}

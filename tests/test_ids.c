@@ -39,6 +39,9 @@ test_extract(void **state)
 	    (const char *[]){ "abc-123-def", "SOL-USDT" }, 2);
 	expect_ids("Buy signal on BTC/USDT:USDT, 5m",
 	    (const char *[]){ "BTC/USDT:USDT" }, 1);
+	/* A colon and no settle currency: the pair alone. */
+	expect_ids("Risk on SOL/USDT: margin low",
+	    (const char *[]){ "SOL/USDT" }, 1);
 	expect_ids("nothing here at all, id=ab", NULL, 0);
 	expect_ids("TCP/IP stack and API-key missing", NULL, 0);
 }
