@@ -706,9 +706,10 @@ masked_id(const char *masked, size_t len)
 	return mid == 0 ? 1 : mid;
 }
 
-uint64_t
-lw_cluster_add(struct lw_cluster *c, const char *masked, size_t len,
-    const char **tmpl, size_t *tlen)
+/* lw_cluster_add, and lw_cluster_seed when id is not 0. */
+static uint64_t
+cluster_add(struct lw_cluster *c, uint64_t id, const char *masked,
+    size_t len, const char **tmpl, size_t *tlen)
 {
 	struct centry	*e;
 	uint64_t	 mid;
@@ -724,7 +725,7 @@ lw_cluster_add(struct lw_cluster *c, const char *masked, size_t len,
 		s = slot_alloc(c);
 		/* slot_alloc may have cleared the cache. */
 		cache_get(c, mid, &e);
-		c->g[s].id = mid;
+		c->g[s].id = id != 0 ? id : mid;
 		c->g[s].born = c->born++;
 		grp_settext(c, &c->g[s], xmemdup(len > 0 ? masked : "", len),
 		    len);
@@ -745,6 +746,20 @@ lw_cluster_add(struct lw_cluster *c, const char *masked, size_t len,
 	if (tlen != NULL)
 		*tlen = c->g[s].len;
 	return c->g[s].id;
+}
+
+uint64_t
+lw_cluster_add(struct lw_cluster *c, const char *masked, size_t len,
+    const char **tmpl, size_t *tlen)
+{
+	return cluster_add(c, 0, masked, len, tmpl, tlen);
+}
+
+uint64_t
+lw_cluster_seed(struct lw_cluster *c, uint64_t id, const char *tmpl,
+    size_t len)
+{
+	return cluster_add(c, id == 0 ? 1 : id, tmpl, len, NULL, NULL);
 }
 
 int

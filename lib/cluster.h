@@ -55,6 +55,15 @@ void		 lw_cluster_set_merge_cb(struct lw_cluster *c,
 uint64_t	 lw_cluster_add(struct lw_cluster *c, const char *masked,
 		    size_t len, const char **tmpl, size_t *tlen);
 /*
+ * Restores a group remembered from before a restart: the template tmpl
+ * (which may hold "<*>" where it generalised) under its stable id, as if
+ * a masked template had made it.  Seed the oldest first: when seeds
+ * merge, the oldest keeps its id.  A text already known stays in its
+ * group.  Returns the id of the group it is in now.
+ */
+uint64_t	 lw_cluster_seed(struct lw_cluster *c, uint64_t id,
+		    const char *tmpl, size_t len);
+/*
  * The current template of the group masked[0..len) belongs to, without
  * counting a sighting; -1 if it is not known: never added, evicted, or
  * merged away and forgotten by the cache of masked texts (which holds

@@ -28,6 +28,7 @@
 #include "xmalloc.h"
 
 #define ENGINE_MAX_TEMPLATES	10000	/* in memory; the DB keeps all */
+#define ENGINE_SEED_TEMPLATES	(ENGINE_MAX_TEMPLATES / 2)	/* at start */
 #define ENGINE_MAX_TALLY	4096	/* templates counted over the window */
 #define ENGINE_MAX_COMPONENTS	1024
 #define ENGINE_RECORD_BYTES	(256u * 1024)
@@ -107,6 +108,71 @@ engine_redactor(const struct lw_config *cfg, char *err, size_t errsz)
 	return lw_redactor_new(pat ? &pat : NULL, pat ? 1 : 0, err, errsz);
 }
 
+/* Templates of the state DB for the clusters, oldest first. */
+struct seed {
+	uint64_t	 id;
+	int64_t		 first_ms;
+	char		*text;
+};
+
+struct seeds {
+	struct seed	*v;
+	size_t		 n;
+};
+
+static void
+seed_collect(uint64_t id, const char *text, int level, int64_t first_ms,
+    int64_t last_ms, uint64_t count, void *arg)
+{
+	struct seeds	*ss = arg;
+
+	(void)level;
+	(void)last_ms;
+	(void)count;
+	/* The newest come first: the busiest memory can hold. */
+	if (ss->n == ENGINE_SEED_TEMPLATES)
+		return;
+	ss->v[ss->n].id = id;
+	ss->v[ss->n].first_ms = first_ms;
+	ss->v[ss->n].text = xstrdup(text);
+	ss->n++;
+}
+
+static int
+seed_cmp(const void *a, const void *b)
+{
+	const struct seed	*x = a, *y = b;
+
+	if (x->first_ms != y->first_ms)
+		return x->first_ms < y->first_ms ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/*
+ * The clusters as they were before a restart, from the templates the
+ * state DB remembers: else a new value of a generalised template ("Login
+ * failed for user <*>") would start a group of its own and look new.
+ */
+static void
+engine_seed_clusters(struct lw_engine *e)
+{
+	struct seeds	ss;
+	size_t		i;
+
+	ss.v = xcalloc(ENGINE_SEED_TEMPLATES, sizeof(*ss.v));
+	ss.n = 0;
+	if (lw_state_templates(e->st, seed_collect, &ss) == -1)
+		log_warnx("templates could not be read back from the state "
+		    "database; a new value of a known template may look new");
+	qsort(ss.v, ss.n, sizeof(*ss.v), seed_cmp);
+	for (i = 0; i < ss.n; i++) {
+		lw_cluster_seed(e->cl, ss.v[i].id, ss.v[i].text,
+		    strlen(ss.v[i].text));
+		free(ss.v[i].text);
+	}
+	free(ss.v);
+}
+
 struct lw_engine *
 lw_engine_new(const struct lw_config *cfg, struct lw_state *st,
     const char *host)
@@ -125,6 +191,8 @@ lw_engine_new(const struct lw_config *cfg, struct lw_state *st,
 	lw_tally_init(&e->comp_tally, ENGINE_MAX_COMPONENTS, cfg->rules.window);
 	e->tmpls = lw_tmpl_store_new(ENGINE_MAX_TEMPLATES);
 	e->cl = lw_cluster_new(ENGINE_MAX_TEMPLATES);
+	if (st != NULL)
+		engine_seed_clusters(e);
 	if ((e->red = engine_redactor(cfg, err, sizeof(err))) == NULL)
 		fatalx("redactor: %s", err);
 	e->last_time_ms = INT64_MIN;

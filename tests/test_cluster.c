@@ -244,6 +244,34 @@ test_churn(void **state)
 	lw_cluster_free(c);
 }
 
+/* Groups restored after a restart keep their ids and absorb new values. */
+static void
+test_seed(void **state)
+{
+	struct lw_cluster	*c = lw_cluster_new(100);
+	char			 t[LW_TMPL_BUFSZ];
+	const char		*g = "Login failed for user <*>";
+	uint64_t		 id;
+
+	(void)state;
+	/* The group, then a variant remembered under its own id. */
+	assert_int_equal(lw_cluster_seed(c, 42, g, strlen(g)), 42);
+	assert_int_equal(lw_cluster_seed(c, 43, "Login failed for user bob",
+	    25), 42);
+	id = add(c, "Login failed for user zed", t, sizeof(t));
+	assert_int_equal(id, 42);
+	assert_string_equal(t, g);
+	assert_int_equal(lw_cluster_count(c), 1);
+	/* A known text stays where it is. */
+	assert_int_equal(lw_cluster_seed(c, 99, g, strlen(g)), 42);
+	/* Without a seed the new value would have been a group of its own. */
+	lw_cluster_free(c);
+	c = lw_cluster_new(100);
+	id = add(c, "Login failed for user zed", t, sizeof(t));
+	assert_int_equal(id, lw_tmpl_id("Login failed for user zed", 25));
+	lw_cluster_free(c);
+}
+
 int
 main(void)
 {
@@ -251,6 +279,7 @@ main(void)
 		cmocka_unit_test(test_many_values_merge),
 		cmocka_unit_test(test_two_values_stay),
 		cmocka_unit_test(test_wildcard_absorbs),
+		cmocka_unit_test(test_seed),
 		cmocka_unit_test(test_punctuation_kept),
 		cmocka_unit_test(test_guards),
 		cmocka_unit_test(test_bounded),

@@ -177,6 +177,22 @@ def test_templates_generalise_under_a_stable_id():
         assert len(new) == 3, [x["template"] for x in new]
         rep = [x for x in a if x["rule"] == "repeat"]
         assert rep and rep[-1]["template"] == "Login failed for user <*>", a
+        # More than the 4 MiB replayed as context at a restart.
+        env.log.write(("%s\n" % line("INFO", "x" * 100, 10)) * 45000)
+        wait_lines(d, len(users) + 45000, 30)
+        assert d.stop() == 0
+        # After a restart the groups come back from the state DB: a new
+        # user is the known "Login failed for user <*>", not a new error.
+        n = len(env.alerts())
+        d = env.start()
+        d.wait_ready()
+        env.log.append(line("ERROR", "Login failed for user zed", 20),
+                       line("ERROR", "Disk quota exceeded on volume", 21))
+        a = env.wait_alerts(n + 1, 5, "the genuinely new error")
+        wait_lines(d, 2)
+        after = [x for x in env.alerts()[n:] if x["rule"] == "new_error"]
+        assert [x["template"] for x in after] == \
+            ["Disk quota exceeded on volume"], after
         assert d.stop() == 0
 
 
