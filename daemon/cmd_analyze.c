@@ -244,21 +244,6 @@ analyze_config(const char *cfgpath)
 
 #define ANALYZE_LLM_BYTES	(32 * 1024)	/* report text sent to the model */
 
-/* The model's text for a terminal: line breaks kept, every other control
- * byte escaped. */
-static void
-vis_lines(struct buf *out, const char *s)
-{
-	const char	*nl;
-
-	while ((nl = strchr(s, '\n')) != NULL) {
-		lw_vis(out, s, (size_t)(nl - s));
-		buf_addc(out, '\n');
-		s = nl + 1;
-	}
-	lw_vis(out, s, strlen(s));
-}
-
 /*
  * --llm: the model's narrative, from the report's own summary (never the
  * raw lines): the markdown report, redacted, cut to ANALYZE_LLM_BYTES.
@@ -323,7 +308,7 @@ emit(int json, struct lw_report *rep, const char *story)
 		if (story != NULL) {
 			/* The model's words come first, marked as such. */
 			buf_adds(&out, "## Narrative (from the model)\n\n");
-			vis_lines(&out, story);
+			lw_vis_lines(&out, story);
 			buf_adds(&out, "\n\n");
 		}
 		if (lw_report_markdown(rep, &out) == -1)

@@ -271,9 +271,6 @@ static void
 llm_send(struct llm *l)
 {
 	const struct lw_config	*c = l->d->cfg;
-	struct http_opts	 o;
-	char			*auth = NULL;
-	const char		*hdrs[3] = { NULL, NULL, NULL };
 	unsigned		 sent = llm_sent_last_hour(l);
 
 	if (sent >= c->llm.max_calls_per_hour) {
@@ -286,27 +283,11 @@ llm_send(struct llm *l)
 		llm_finish(l);
 		return;
 	}
-	memset(&o, 0, sizeof(o));
-	o.url = c->llm.url;
-	o.content_type = "application/json";
-	o.body = l->body;
-	o.body_len = strlen(l->body);
-	o.timeout = c->llm.timeout;
-	o.max_body = LW_LLM_RESPONSE_MAX;
-	/* No key configured: no header at all (Ollama, llama.cpp). */
-	if (c->llm.api_key != NULL) {
-		xasprintf(&auth, "Authorization: Bearer %s", c->llm.api_key);
-		hdrs[0] = auth;
-	}
-	o.headers = hdrs;
 	l->attempt++;
 	l->sent_mono = lw_mono_ms();
 	l->sends[l->nsends++ % LLM_SEND_SLOTS] = ev_now(l->d->loop);
-	l->req = http_request(l->d->http, &o, llm_done, l);
-	if (auth != NULL) {
-		explicit_bzero(auth, strlen(auth));
-		free(auth);
-	}
+	l->req = llm_post(l->d->http, c, l->body, strlen(l->body), llm_done,
+	    l);
 	if (l->req == NULL)
 		llm_retry(l, 1 << l->attempt, "the request could not be set up");
 }

@@ -55,16 +55,43 @@ out:
 }
 
 struct http_req *
+llm_post(struct http *h, const struct lw_config *cfg, const char *body,
+    size_t len, http_done_cb cb, void *arg)
+{
+	struct http_opts	 o;
+	struct http_req		*req;
+	const char		*hdrs[2] = { NULL, NULL };
+	char			*auth = NULL;
+
+	memset(&o, 0, sizeof(o));
+	o.url = cfg->llm.url;
+	o.content_type = "application/json";
+	o.body = body;
+	o.body_len = len;
+	o.timeout = cfg->llm.timeout;
+	o.max_body = LW_LLM_RESPONSE_MAX;
+	/* No key configured: no header at all (Ollama, llama.cpp). */
+	if (cfg->llm.api_key != NULL) {
+		xasprintf(&auth, "Authorization: Bearer %s", cfg->llm.api_key);
+		hdrs[0] = auth;
+	}
+	o.headers = hdrs;
+	req = http_request(h, &o, cb, arg);
+	if (auth != NULL) {
+		explicit_bzero(auth, strlen(auth));
+		free(auth);
+	}
+	return req;
+}
+
+struct http_req *
 llm_ask_start(struct http *h, const struct lw_config *cfg, const char *system,
     const char *user, llm_answer_fn fn, void *arg, char *err, size_t errsz)
 {
 	struct lw_llm_prompt	 p;
-	struct http_opts	 o;
 	struct http_req		*req = NULL;
 	struct ask_req		*q;
 	struct buf		 body;
-	const char		*hdrs[2] = { NULL, NULL };
-	char			*auth = NULL;
 
 	memset(&p, 0, sizeof(p));
 	buf_init(&p.system, LW_LLM_RESPONSE_MAX);
@@ -76,31 +103,15 @@ llm_ask_start(struct http *h, const struct lw_config *cfg, const char *system,
 		snprintf(err, errsz, "the question is too long");
 		goto out;
 	}
-	memset(&o, 0, sizeof(o));
-	o.url = cfg->llm.url;
-	o.content_type = "application/json";
-	o.body = body.data;
-	o.body_len = body.len;
-	o.timeout = cfg->llm.timeout;
-	o.max_body = LW_LLM_RESPONSE_MAX;
-	/* No key configured: no header at all (Ollama, llama.cpp). */
-	if (cfg->llm.api_key != NULL) {
-		xasprintf(&auth, "Authorization: Bearer %s", cfg->llm.api_key);
-		hdrs[0] = auth;
-	}
-	o.headers = hdrs;
 	q = xcalloc(1, sizeof(*q));
 	q->fn = fn;
 	q->arg = arg;
-	if ((req = http_request(h, &o, ask_done, q)) == NULL) {
+	if ((req = llm_post(h, cfg, body.data, body.len, ask_done, q)) ==
+	    NULL) {
 		free(q);
 		snprintf(err, errsz, "the request could not be set up");
 	}
 out:
-	if (auth != NULL) {
-		explicit_bzero(auth, strlen(auth));
-		free(auth);
-	}
 	buf_free(&p.system);
 	buf_free(&p.user);
 	buf_free(&body);

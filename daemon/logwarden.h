@@ -18,6 +18,7 @@
 #include "outq.h"
 
 struct http;
+struct http_result;
 struct llm;
 struct summary;
 struct reports;
@@ -135,6 +136,11 @@ void	llm_status(struct lw_daemon *, FILE *);
  * *answer is the caller's to free. */
 int	llm_ask_once(const struct lw_config *, const char *system,
 	    const char *user, char **answer, char *err, size_t errsz);
+/* POST a chat-completions request body to llm.url, with the key when
+ * there is one (http_request's contract). */
+struct http_req *llm_post(struct http *, const struct lw_config *,
+	    const char *body, size_t len,
+	    void (*cb)(const struct http_result *, void *), void *arg);
 /* The same on the daemon's loop: fn gets the answer (NULL with err when
  * none) exactly once, also when the request is aborted at shutdown.
  * NULL (err set, fn never called) when it could not start. */

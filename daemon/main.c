@@ -48,6 +48,32 @@ usage(FILE *fp)
 	    "  -V, --version  the version\n", LW_CONFIG_DEFAULT_PATH);
 }
 
+/*
+ * LOGWARDEN_FAKE_NOW=SECONDS (since the epoch) starts the wall clock at
+ * that time: how the tests reach the next full hour or the next UTC day
+ * in seconds.  Said in the log, so it is never on by mistake unnoticed.
+ */
+static void
+fake_clock(void)
+{
+	const char	*s = getenv("LOGWARDEN_FAKE_NOW");
+	char		*end;
+	long long	 v;
+
+	if (s == NULL || *s == '\0')
+		return;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v <= 0 || v > 32503680000LL) {
+		log_warnx("LOGWARDEN_FAKE_NOW=%s is not seconds since the "
+		    "epoch; ignored", s);
+		return;
+	}
+	lw_wall_start_at((int64_t)v * 1000);
+	log_warnx("LOGWARDEN_FAKE_NOW: the wall clock starts at %lld (a test "
+	    "hook)", v);
+}
+
 static struct lw_config *
 load_config(const char *path)
 {
@@ -159,6 +185,7 @@ main(int argc, char *argv[])
 	argc -= optind;
 	argv += optind;
 	log_init("logwarden", verbose);
+	fake_clock();
 	if (cfgpath == NULL)
 		cfgpath = getenv("LOGWARDEN_CONFIG");
 	if (cfgpath == NULL || *cfgpath == '\0')

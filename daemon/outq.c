@@ -254,6 +254,14 @@ outq_schedule(struct outq *q)
 		if (earliest < 0 || it->due < earliest)
 			earliest = it->due;
 	}
+	if (earliest < 0 && q->day_held > 0) {
+		/* Held alerts: their summary goes out as the UTC day turns,
+		 * not only with the next alert. */
+		int64_t ms = lw_wall_ms();
+
+		earliest = now + (double)(86400000 - ms % 86400000) / 1000 +
+		    1;
+	}
 	if (earliest < 0)
 		return;
 	if ((pace = outq_pace(q)) > earliest)

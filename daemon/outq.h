@@ -18,7 +18,8 @@
  *    Retry-After (or Telegram's retry_after) pauses the whole queue;
  *  - give-up: an alert older than max_age is dropped with a log line;
  *  - a daily cap on messages (UTC day): past it alerts are held back and
- *    counted, and the next day a summary callback reports how many.
+ *    counted, and as the UTC day turns a summary callback reports how
+ *    many (the queue wakes up for it even when nothing else is due).
  */
 #ifndef LW_OUTQ_H
 #define LW_OUTQ_H

@@ -21,11 +21,7 @@
  * from the config file when the period begins: a reload in between
  * frees the daemon's config, which the report's metric patterns and
  * categories point into.
- *
- * For tests, LOGWARDEN_FAKE_NOW (seconds since the epoch) shifts this
- * clock, and only this one, to start at that time.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,7 +81,6 @@ struct pending {
 struct reports {
 	struct lw_daemon	*d;
 	ev_timer		 timer;
-	int64_t			 offset_ms;	/* the fake clock's shift */
 	struct period		 p[K_N];
 	/* Errors per wall-clock hour: slot h % REPORTS_RING of hour h. */
 	double			 errs[REPORTS_RING];
@@ -93,30 +88,6 @@ struct reports {
 	int64_t			 first_hour;	/* the first hour seen */
 	unsigned		 npending;
 };
-
-static int64_t
-reports_now(const struct reports *r)
-{
-	return lw_wall_ms() + r->offset_ms;
-}
-
-/* LOGWARDEN_FAKE_NOW as ms since the epoch; -1 unset or unreadable. */
-static int64_t
-fake_now(void)
-{
-	const char	*s = getenv("LOGWARDEN_FAKE_NOW");
-	char		*end;
-	long long	 v;
-
-	if (s == NULL || *s == '\0')
-		return -1;
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno == 0 && *end == '\0' && v > 0 && v < 32503680000LL)
-		return (int64_t)v * 1000;
-	log_warnx("LOGWARDEN_FAKE_NOW \"%s\" is not a time; ignored", s);
-	return -1;
-}
 
 /* Local time of ms as "YYYY-MM-DD HH:MM" (date 0: "HH:MM"), and zone. */
 static void
@@ -347,9 +318,7 @@ pending_deliver(struct pending *q, const char *narrative)
 
 	lw_reportmsg_counts(q->json, &lines, &errors, &warnings);
 	memset(&row, 0, sizeof(row));
-	/* The report clock's time (the same as the alert's but in tests),
-	 * which the next report's lw_state_report_prev compares with. */
-	row.time_ms = reports_now(q->r);
+	row.time_ms = a->time_ms;
 	row.kind = kind_names[q->kind];
 	row.start_ms = q->start_ms;
 	row.end_ms = q->end_ms;
@@ -471,7 +440,7 @@ static void
 reports_tick(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct reports	*r = w->data;
-	int64_t		 now = reports_now(r), end;
+	int64_t		 now = lw_wall_ms(), end;
 	int		 k;
 
 	(void)loop;
@@ -521,7 +490,7 @@ reports_reconfig(struct lw_daemon *d)
 {
 	struct reports		*r = d->reports;
 	const struct lw_config	*c = d->cfg;
-	int64_t			 now, fake;
+	int64_t			 now;
 
 	if (d->once || (!c->reports.hourly && c->reports.daily < 0)) {
 		/* A narrative on its way still needs r: off until then. */
@@ -535,16 +504,14 @@ reports_reconfig(struct lw_daemon *d)
 	if (r == NULL) {
 		r = xcalloc(1, sizeof(*r));
 		r->d = d;
-		if ((fake = fake_now()) >= 0)
-			r->offset_ms = fake - lw_wall_ms();
-		r->first_hour = r->errs_hour = reports_now(r) / HOUR_MS;
+		r->first_hour = r->errs_hour = lw_wall_ms() / HOUR_MS;
 		ev_timer_init(&r->timer, reports_tick, REPORTS_TICK,
 		    REPORTS_TICK);
 		r->timer.data = r;
 		ev_timer_start(d->loop, &r->timer);
 		d->reports = r;
 	}
-	now = reports_now(r);
+	now = lw_wall_ms();
 	period_config(r, K_HOURLY, c->reports.hourly, -1, now);
 	period_config(r, K_DAILY, c->reports.daily >= 0, c->reports.daily,
 	    now);
@@ -564,7 +531,7 @@ reports_record(struct lw_daemon *d, const struct lw_record *rec)
 			lw_report_add(r->p[k].rep, rec);
 	if (rec->level < LW_LVL_ERROR || rec->late)
 		return;
-	h = reports_now(r) / HOUR_MS;
+	h = lw_wall_ms() / HOUR_MS;
 	/* Hours without a record since the newest slot are zero. */
 	while (r->errs_hour < h) {
 		r->errs_hour++;

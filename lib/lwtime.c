@@ -17,13 +17,24 @@ lw_mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Set once at start (LOGWARDEN_FAKE_NOW, tests only); 0 otherwise. */
+static int64_t	wall_offset_ms;
+
 int64_t
 lw_wall_ms(void)
 {
 	struct timespec	ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 +
+	    wall_offset_ms;
+}
+
+void
+lw_wall_start_at(int64_t ms)
+{
+	wall_offset_ms = 0;
+	wall_offset_ms = ms - lw_wall_ms();
 }
 
 /* Howard Hinnant's days_from_civil. */

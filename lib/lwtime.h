@@ -11,6 +11,10 @@
 
 int64_t	lw_mono_ms(void);		/* CLOCK_MONOTONIC in ms */
 int64_t	lw_wall_ms(void);		/* CLOCK_REALTIME in ms since epoch */
+/* Makes the wall clock read ms now and run on from there: the test hook
+ * LOGWARDEN_FAKE_NOW (scheduled reports, daily caps).  Call it before
+ * anything reads the clock. */
+void	lw_wall_start_at(int64_t ms);
 /* "2025-03-20T14:35:12.345Z" into out (at least 25 bytes). */
 void	lw_iso8601(int64_t ms, char *out, size_t outsz);
 /* Days from civil date, proleptic Gregorian (no libc, no time zone). */

@@ -138,3 +138,17 @@ lw_vis(struct buf *dst, const char *src, size_t len)
 	}
 	return 0;
 }
+
+int
+lw_vis_lines(struct buf *dst, const char *s)
+{
+	const char	*nl;
+
+	while ((nl = strchr(s, '\n')) != NULL) {
+		if (lw_vis(dst, s, (size_t)(nl - s)) == -1 ||
+		    buf_addc(dst, '\n') == -1)
+			return -1;
+		s = nl + 1;
+	}
+	return lw_vis(dst, s, strlen(s));
+}

@@ -15,6 +15,9 @@
 /* Returns 0, or -1 if dst's maximum was reached (dst holds a prefix). */
 int	lw_utf8_clean(struct buf *dst, const char *src, size_t len);
 int	lw_vis(struct buf *dst, const char *src, size_t len);
+/* lw_vis of a NUL-terminated text that keeps its line breaks (the
+ * model's answers on a terminal). */
+int	lw_vis_lines(struct buf *dst, const char *s);
 /* Length of the longest valid-UTF-8 prefix of s[0..len). */
 size_t	lw_utf8_valid_prefix(const char *s, size_t len);
 /* Largest n <= len that does not split a UTF-8 sequence in s. */

@@ -189,6 +189,30 @@ def test_min_severity_and_daily_cap():
         assert d.stop() == 0
 
 
+def test_held_alerts_are_summed_up_when_the_utc_day_turns():
+    # The wall clock starts 5 s before a UTC midnight (the test hook).
+    midnight = 1796428800           # 2026-12-05 00:00:00 UTC
+    with lwtest.Env() as env, fakes.TelegramServer(token=TOKEN) as tg:
+        env.write_config({"rules": rules(new_error=True),
+                          "alerts": {"cooldown": 0, "group_interval": 0},
+                          "telegram": tg_config(tg, daily_cap=1)})
+        d = env.start(env={"LW_TG_TOKEN": TOKEN,
+                           "LOGWARDEN_FAKE_NOW": str(midnight - 5)})
+        d.wait_ready()
+        env.log.append(*[line("ERROR", "kind %s" % c, i)
+                         for i, c in enumerate("abc")])
+        d.wait_stderr("daily cap of 1 messages reached")
+        assert len(tg.accepted()) == 1
+        # No new alert after midnight: the summary comes by itself.
+        lwtest.wait_until(lambda: len(tg.accepted()) >= 2, 12,
+                          "the summary of the held alerts", d)
+        text = tg.accepted()[1]["text"]
+        assert "2 alerts were held back on 2026-12-04" in text, text
+        assert "daily cap of 1 for telegram" in text, text
+        assert tg.accepted()[1].get("disable_notification") is True
+        assert d.stop() == 0
+
+
 def test_test_alert_reports_telegram():
     with lwtest.Env() as env, fakes.TelegramServer(token=TOKEN) as tg:
         env.write_config({"telegram": tg_config(tg)})
