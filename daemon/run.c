@@ -192,6 +192,7 @@ daemon_open_tail(struct lw_daemon *d)
 	}
 	d->tail = tail_new(d->once ? NULL : d->loop, d->cfg->source.path,
 	    &ts, &tail_ops, d);
+	tail_set_rotate_wait(d->tail, d->cfg->source.rotate_wait);
 }
 
 /*
@@ -312,6 +313,8 @@ daemon_reload(struct lw_daemon *d)
 		daemon_open_tail(d);
 		tail_poll(d->tail);
 	}
+	if (d->tail != NULL)
+		tail_set_rotate_wait(d->tail, n->source.rotate_wait);
 	sinks_reconfig(d);
 	llm_reconfig(d);
 	summary_reconfig(d);

@@ -38,6 +38,9 @@ struct tail {
 	int			 vanished;	/* reported, waiting */
 	int			 unread;	/* data since the last EOF event */
 	int			 open_warned;
+	double			 rotate_wait;	/* seconds; 0: switch at once */
+	double			 rot_since;	/* the name moved on; 0: not */
+	double			 rot_grew;	/* the old file last grew */
 	const struct tail_ops	*ops;
 	void			*arg;
 	char			*rbuf;
@@ -208,6 +211,41 @@ tail_watch(struct tail *t)
 		log_warn("%s: inotify_add_watch", t->dir);
 }
 
+/*
+ * The name points at a new file, but the writer may not have reopened
+ * yet (logrotate's "create" with a postrotate signal): keep reading the
+ * old file until it has not grown for rotate_wait seconds, so that lines
+ * written to it meanwhile are not lost; the new file waits, unread but
+ * whole.  1 while waiting (the 1 s poll comes back), 0 to switch now.
+ */
+static int
+tail_rotate_wait(struct tail *t)
+{
+	double		now;
+	uint64_t	before = t->off;
+
+	if (t->loop == NULL || t->rotate_wait <= 0)
+		return 0;
+	now = ev_now(t->loop);
+	if (t->rot_since == 0) {
+		t->rot_since = t->rot_grew = now;
+		log_info("%s: rotated; reading the old file until it has been "
+		    "quiet for %.0f s", t->path, t->rotate_wait);
+	}
+	if (tail_read(t, TAIL_BUDGET)) {
+		ev_idle_start(t->loop, &t->more);
+		t->rot_grew = now;
+		return 1;
+	}
+	if (t->off != before)
+		t->rot_grew = now;
+	if (t->unread) {
+		t->unread = 0;
+		tail_event(t, TAIL_EOF);
+	}
+	return now - t->rot_grew < t->rotate_wait;
+}
+
 static void
 tail_check(struct tail *t)
 {
@@ -228,9 +266,12 @@ tail_check(struct tail *t)
 		return;
 	}
 	if ((uint64_t)st.st_ino != t->ino || (uint64_t)st.st_dev != t->dev) {
+		if (tail_rotate_wait(t))
+			return;
 		tail_drain(t);
 		log_info("%s: rotated; the old file was read to its end",
 		    t->path);
+		t->rot_since = 0;
 		tail_event(t, TAIL_ROTATED);
 		tail_close(t);
 		if (tail_open(t) == -1)
@@ -391,6 +432,12 @@ tail_poll(struct tail *t)
 {
 	/* Without a loop (--once) this reads everything up to the end. */
 	tail_check(t);
+}
+
+void
+tail_set_rotate_wait(struct tail *t, double secs)
+{
+	t->rotate_wait = secs;
 }
 
 int

@@ -4,8 +4,9 @@
  * events, a directory that does not exist yet, an inotify queue overflow).
  *
  * It reads bytes and hands them to its owner; it knows files, not lines.
- * Rotation by rename: the old file is read to its end, then the new one
- * from 0.  A size smaller than the read position (copytruncate): read
+ * Rotation by rename: the old file is read until it has been quiet for
+ * rotate_wait seconds (a writer that has not reopened yet still writes
+ * to it), then the new one from 0; in `run --once` at once.  A size smaller than the read position (copytruncate): read
  * again from 0.  A deleted file: wait for it to come back.
  */
 #ifndef LW_TAIL_H
@@ -48,6 +49,8 @@ struct tail	*tail_new(struct ev_loop *, const char *path,
 void		 tail_free(struct tail *);
 /* Read everything available now (also used by `run --once`). */
 void		 tail_poll(struct tail *);
+/* Seconds the old file of a rename rotation is still read; 0: none. */
+void		 tail_set_rotate_wait(struct tail *, double secs);
 int		 tail_is_open(const struct tail *);
 uint64_t	 tail_offset(const struct tail *);
 void		 tail_identity(const struct tail *, uint64_t *dev,

@@ -84,6 +84,8 @@ static const struct opt opts[] = {
 	    "200", 0 },
 	{ S_SOURCE, "max_line_bytes", T_SIZE, OFF(source.max_line_bytes),
 	    256, 16 * 1024 * 1024, "65536", 0 },
+	{ S_SOURCE, "rotate_wait", T_DUR, OFF(source.rotate_wait), 0, 600,
+	    "2", 0 },
 	{ S_STATE, "dir", T_PATH, OFF(state.dir), 0, 0,
 	    "/var/lib/logwarden", O_NONEMPTY },
 	{ S_RULES, "window", T_DUR, OFF(rules.window), 1, DAY, "300", 0 },

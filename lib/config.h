@@ -74,6 +74,7 @@ struct lw_config {
 		int		 start_beginning;
 		unsigned	 ring_lines;
 		size_t		 max_line_bytes;
+		unsigned	 rotate_wait;	/* extension, seconds */
 	} source;
 	struct {
 		char		*dir;

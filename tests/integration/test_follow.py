@@ -48,6 +48,28 @@ def test_rename_rotation_reads_old_file_to_its_end():
         assert d.stop() == 0
 
 
+def test_lines_written_to_the_renamed_file_after_the_switch_are_read():
+    # logrotate "create" + a postrotate signal: the new file exists
+    # before the bot reopens, and the bot writes to the old one meanwhile.
+    with lwtest.Env() as env:
+        env.write_config({"rules": rules(errors=3)})
+        d = env.start()
+        d.wait_ready()
+        env.log.append(line("ERROR", "e1 before the rotation"))
+        wait_lines(d, 1)
+        old = env.log.rotate(create=True)
+        d.wait_stderr("rotated")
+        with open(old, "a") as f:
+            f.write(line("ERROR", "e2 to the renamed file, late") + "\n")
+        env.log.append(line("ERROR", "e3 in the new file"))
+        a = env.wait_alerts(1, 10, "errors alert over both files")
+        ev = "\n".join(a[0]["evidence"])
+        assert a[0]["count"] == 3, a
+        assert "e2 to the renamed file" in ev and "e3" in ev, ev
+        wait_lines(d, 3)
+        assert d.stop() == 0
+
+
 def test_copytruncate_starts_again_at_zero():
     with lwtest.Env() as env:
         env.write_config({"rules": rules(errors=2)})
