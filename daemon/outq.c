@@ -22,6 +22,7 @@ struct outq {
 	struct lw_state		*st;
 	outq_send_fn		 send;
 	outq_summary_fn		 summary;
+	outq_exempt_fn		 exempt;
 	void			*arg;
 	struct outq_policy	 pol;
 	struct outq_list	 items;
@@ -191,7 +192,8 @@ outq_run(struct outq *q)
 				continue;
 			}
 			if (q->pol.daily_cap > 0 &&
-			    q->day_sent >= q->pol.daily_cap) {
+			    q->day_sent >= q->pol.daily_cap &&
+			    (q->exempt == NULL || !q->exempt(it->json))) {
 				outq_hold(q, it);
 				continue;
 			}
@@ -319,6 +321,12 @@ outq_set_policy(struct outq *q, const struct outq_policy *p)
 		q->pol.per_minute = PACE_SLOTS;
 	if (q->pol.max_age == 0)
 		q->pol.max_age = 86400;
+}
+
+void
+outq_set_exempt(struct outq *q, outq_exempt_fn fn)
+{
+	q->exempt = fn;
 }
 
 void

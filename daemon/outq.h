@@ -19,7 +19,8 @@
  *  - give-up: an alert older than max_age is dropped with a log line;
  *  - a daily cap on messages (UTC day): past it alerts are held back and
  *    counted, and as the UTC day turns a summary callback reports how
- *    many (the queue wakes up for it even when nothing else is due).
+ *    many (the queue wakes up for it even when nothing else is due);
+ *    what the exempt callback names (scheduled reports) goes anyway.
  */
 #ifndef LW_OUTQ_H
 #define LW_OUTQ_H
@@ -74,11 +75,16 @@ typedef int (*outq_send_fn)(struct outq *, struct outq_item **items,
 typedef void (*outq_summary_fn)(struct outq *, int day, uint64_t held,
 		    unsigned cap, void *arg);
 
+/* 1 when the item (its JSON) is sent past the daily cap: scheduled
+ * reports.  Asked only once the cap is reached. */
+typedef int (*outq_exempt_fn)(const char *json);
+
 struct outq	*outq_new(struct ev_loop *, const char *sink,
 		    struct lw_state *, outq_send_fn, void *arg);
 void		 outq_free(struct outq *);
 void		 outq_set_policy(struct outq *, const struct outq_policy *);
 void		 outq_set_summary(struct outq *, outq_summary_fn);
+void		 outq_set_exempt(struct outq *, outq_exempt_fn);
 void		 outq_set_state(struct outq *, struct lw_state *);
 /* Load what a previous run left pending. */
 void		 outq_load(struct outq *);

@@ -213,6 +213,18 @@ sink_summary(struct outq *q, int day, uint64_t held, unsigned cap,
 	lw_alert_free(a);
 }
 
+/* Scheduled reports pass the daily cap: a noisy day is when they matter
+ * most.  Parsed only for items past the cap. */
+static int
+sink_exempt(const char *json)
+{
+	struct lw_alert	*a = lw_alert_from_json(json, strlen(json));
+	int		 r = a != NULL && lw_alert_is_report(a);
+
+	lw_alert_free(a);
+	return r;
+}
+
 static void
 sinks_policy(struct lw_daemon *d)
 {
@@ -239,6 +251,7 @@ sinks_init(struct lw_daemon *d)
 		s->d = d;
 		s->q = outq_new(d->loop, s->ops->name, d->st, sink_send, s);
 		outq_set_summary(s->q, sink_summary);
+		outq_set_exempt(s->q, sink_exempt);
 	}
 	sinks_policy(d);
 	for (i = 0; i < LW_NSINKS; i++)

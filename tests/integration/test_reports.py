@@ -31,9 +31,14 @@ def fake_env(at, **extra):
 
 
 def tg_config(tg):
-    # min_severity stays "warning": a report is info, and goes anyway.
+    # min_severity stays "warning": a report is info, and goes anyway;
+    # so does the daily cap, which the new_error alerts use up.
     return {"chat_id": "-1001234567890", "api_url": tg.url(""),
-            "bot_token_env": "LW_TG_TOKEN"}
+            "bot_token_env": "LW_TG_TOKEN", "daily_cap": 1}
+
+
+def tg_reports(tg):
+    return [m["text"] for m in tg.accepted() if "report" in m["text"]]
 
 
 def write_period(env, errors, warnings, infos, tag):
@@ -56,7 +61,7 @@ def reports_of(hook):
 def test_hourly_report_counts_trend_and_sinks():
     with lwtest.Env() as env, fakes.WebhookServer() as hook, \
             fakes.TelegramServer(token=TOKEN) as tg:
-        env.write_config({"rules": rules(),
+        env.write_config({"rules": rules(new_error=True),
                           "webhook": {"url": hook.url("/hook")},
                           "telegram": tg_config(tg),
                           "alerts": {"group_interval": 0},
@@ -77,9 +82,10 @@ def test_hourly_report_counts_trend_and_sinks():
         # Started within the hour: the report says it saw only part.
         assert "Covers part of the period only" in r["detail"], r["detail"]
         assert "## " in r["report_text"]
-        lwtest.wait_until(lambda: len(tg.accepted()) >= 1, 5,
+        lwtest.wait_until(lambda: len(tg_reports(tg)) >= 1, 5,
                           "the Telegram summary", d)
-        text = tg.accepted()[0]["text"]
+        text = tg_reports(tg)[0]
+        d.wait_stderr("daily cap of 1 messages reached")
         assert tg.rejected() == [], tg.rejected()
         assert "Hourly report" in text and "3 errors" in text, text
         assert "Errors per hour, last 1 h:" in text, text
@@ -87,6 +93,7 @@ def test_hourly_report_counts_trend_and_sinks():
         assert "Top patterns:" in text and "Insufficient funds" in text
         # Reports are not alerts: alerts.jsonl does not get them.
         assert not [a for a in env.alerts() if a["rule"].startswith("report")]
+        assert len([a for a in env.alerts() if a["rule"] == "new_error"]) == 2
         assert d.stop() == 0
 
         # An hour later (a restart in between): twice the errors.
@@ -101,6 +108,8 @@ def test_hourly_report_counts_trend_and_sinks():
         assert r["title"].endswith(": 6 errors (+100%), 1 warning (-50%)"), \
             r["title"]
         assert "6 errors (+100% vs 3)" in r["detail"], r["detail"]
+        lwtest.wait_until(lambda: len(tg_reports(tg)) >= 2, 5,
+                          "the second report past the daily cap", d)
         assert "1 warning (-50% vs 2)" in r["detail"], r["detail"]
         assert "Covers part" in r["detail"]
         assert d.stop() == 0
