@@ -190,6 +190,38 @@ def test_reload_keeps_the_period_and_switching_off_stops_reports():
         assert len(reports_of(hook)) == 1
 
 
+def test_stopped_while_the_model_thinks_the_report_goes_next_start():
+    with lwtest.Env() as env, fakes.WebhookServer() as hook, \
+            fakes.LlmServer(script=[{"delay": 30, "content": "late"}]) as llm:
+        cfg = {"rules": rules(),
+               "llm": {"enabled": True,
+                       "url": llm.url("/v1/chat/completions"),
+                       "model": "test-model", "interval": 3600,
+                       "timeout": 60},
+               "webhook": {"url": hook.url("/hook")},
+               "reports": {"hourly": True}}
+        env.write_config(cfg)
+        d = env.start(env=fake_env(HOUR - LEAD))
+        d.wait_ready()
+        write_period(env, 1, 0, 0, "pending")
+        lwtest.wait_until(lambda: len(llm.requests()) >= 1, LEAD + 10,
+                          "the narrative request", d)
+        t0 = time.monotonic()
+        assert d.stop() == 0
+        assert time.monotonic() - t0 < 3, "shutdown waited for the model"
+        assert "no narrative from the model (aborted)" in d.stderr()
+        assert reports_of(hook) == []
+        # The report waited in the outbox; the next start delivers it.
+        cfg["llm"]["enabled"] = False
+        env.write_config(cfg)
+        d = env.start(env=fake_env(HOUR + 60))
+        d.wait_ready()
+        lwtest.wait_until(lambda: len(reports_of(hook)) == 1, 10,
+                          "the report from the outbox", d)
+        assert reports_of(hook)[0]["report"]["stats"]["errors"] == 1
+        assert d.stop() == 0
+
+
 def test_reports_config_is_checked():
     with lwtest.Env() as env:
         env.write_config({"reports": {"daily": "25:61"}})
