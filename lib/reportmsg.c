@@ -198,8 +198,9 @@ put_trading(struct buf *out, const cJSON *rep)
 	    (unsigned long long)closed) == -1)
 		return -1;
 	wr = cJSON_GetObjectItemCaseSensitive(t, "win_rate");
+	/* %g: a PnL in BTC is 0.00042, in USDT 12.5. */
 	if (closed > 0 && cJSON_IsNumber(wr) && buf_addf(out, ", win rate "
-	    "%.0f%%, PnL %+.2f", wr->valuedouble * 100, num(
+	    "%.0f%%, PnL %+.6g", wr->valuedouble * 100, num(
 	    cJSON_GetObjectItemCaseSensitive(t, "pnl"), "sum")) == -1)
 		return -1;
 	return buf_addc(out, '\n');

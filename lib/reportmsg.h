@@ -13,7 +13,7 @@
  *   Top patterns:
  *   • 9× Order placement failed: Insufficient funds [new]
  *   Anomalies: 1 new template, 2 unusual hours, 0 latency spikes
- *   Trading: 10 fills, 3 closed, win rate 67%, PnL +12.00
+ *   Trading: 10 fills, 3 closed, win rate 67%, PnL +12.5
  *   Model: <the narrative, cut>
  *   Covers 13:42-14:00 only: <why>
  *

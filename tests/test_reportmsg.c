@@ -114,7 +114,7 @@ test_compact(void **state)
 	    "\xe2\x80\xa2 1\xc3\x97 d\n"
 	    "\xe2\x80\xa2 1\xc3\x97 e\n"
 	    "Anomalies: 1 new template, 2 unusual hours, 0 latency spikes\n"
-	    "Trading: 10 fills, 3 closed, win rate 67%, PnL +12.00\n"
+	    "Trading: 10 fills, 3 closed, win rate 67%, PnL +12\n"
 	    "Model: Funds ran out at 13:20.\n"
 	    "Covers part of the period only: logwarden saw it from 13:42 on\n");
 	cJSON_Delete(rep);
