@@ -29,11 +29,12 @@ enum {
 	Q_OB_COUNT, Q_META_GET, Q_META_PUT, Q_TMPL_FIRST, Q_LLM_PUT,
 	Q_LLM_USAGE, Q_LLM_VERDICT, Q_LLM_LIST, Q_AL_PUT, Q_RP_PUT, Q_RP_PREV,
 	Q_HIST, Q_AL_AGE, Q_AL_ROWS, Q_RP_AGE, Q_RP_ROWS, Q_LLM_AGE,
-	Q_LLM_ROWS, Q_COUNT
+	Q_LLM_ROWS, Q_OB_AGE, Q_OB_ROWS, Q_COUNT
 };
 
-/* The history tables and their two pruning statements. */
-enum { T_ALERTS, T_REPORTS, T_LLM, T_COUNT };
+/* The tables that only grow and their two pruning statements (the
+ * outbox: its finished rows). */
+enum { T_ALERTS, T_REPORTS, T_LLM, T_OUTBOX, T_COUNT };
 
 static const struct {
 	const char	*name;
@@ -42,6 +43,7 @@ static const struct {
 	[T_ALERTS] = { "alerts", Q_AL_AGE, Q_AL_ROWS },
 	[T_REPORTS] = { "reports", Q_RP_AGE, Q_RP_ROWS },
 	[T_LLM] = { "llm_calls", Q_LLM_AGE, Q_LLM_ROWS },
+	[T_OUTBOX] = { "outbox", Q_OB_AGE, Q_OB_ROWS },
 };
 
 static const char *queries[Q_COUNT] = {
@@ -124,6 +126,11 @@ static const char *queries[Q_COUNT] = {
 	[Q_LLM_AGE] = "DELETE FROM llm_calls WHERE time_ms < ?1",
 	[Q_LLM_ROWS] = "DELETE FROM llm_calls WHERE rowid <= (SELECT rowid "
 	    "FROM llm_calls ORDER BY rowid DESC LIMIT 1 OFFSET ?1)",
+	/* Pending rows are never pruned: delivery gives up on its own. */
+	[Q_OB_AGE] = "DELETE FROM outbox WHERE done = 1 AND created_ms < ?1",
+	[Q_OB_ROWS] = "DELETE FROM outbox WHERE done = 1 AND rowid <= "
+	    "(SELECT rowid FROM outbox WHERE done = 1 ORDER BY rowid DESC "
+	    "LIMIT 1 OFFSET ?1)",
 };
 
 static const char schema[] =
@@ -747,7 +754,10 @@ lw_state_outbox_add(struct lw_state *st, const char *id, const char *sink,
 	sqlite3_bind_text(s, 2, sink, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, json, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 4, created_ms);
-	return state_step_done(st, s, "queueing an alert");
+	if (state_step_done(st, s, "queueing an alert") == -1)
+		return -1;
+	state_prune(st, T_OUTBOX);
+	return 0;
 }
 
 int

@@ -19,7 +19,9 @@ struct lw_state;
 struct lw_alert;
 
 /*
- * Retention of the history tables (alerts, reports, llm_calls): rows
+ * Retention of the history tables (alerts, reports, llm_calls) and of
+ * the outbox's finished rows (pending ones stay until delivered or given
+ * up; their age is created_ms): rows
  * older than LW_STATE_KEEP_MS (wall clock) go, and of the rest only the
  * newest LW_STATE_KEEP_ROWS per table stay.  Pruning runs with a table's
  * first insert after open and then every LW_STATE_PRUNE_EVERY inserts

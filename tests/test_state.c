@@ -605,6 +605,25 @@ test_report_prev(void **state)
 }
 
 /* Old rows go by age and by count, every Nth insert into a table. */
+/* Rows of the outbox, finished or not, read with sqlite3 itself. */
+static int
+outbox_rows(struct lw_state *st)
+{
+	sqlite3		*db;
+	sqlite3_stmt	*q;
+	int		 n = -1;
+
+	assert_int_equal(sqlite3_open_v2(lw_state_path(st), &db,
+	    SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM outbox",
+	    -1, &q, NULL), SQLITE_OK);
+	if (sqlite3_step(q) == SQLITE_ROW)
+		n = sqlite3_column_int(q, 0);
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+	return n;
+}
+
 static void
 test_retention(void **state)
 {
@@ -652,6 +671,35 @@ test_retention(void **state)
 	assert_int_equal(hist(st, 0, LW_HIST_VERDICT, NULL, 0, &l), 3);
 	assert_int_equal(l.num[0], 12);
 	assert_int_equal(l.num[2], 14);
+	assert_int_equal(lw_state_errors(st), 0);
+	lw_state_close(st);
+
+	/* The outbox: finished rows are pruned, pending ones never. */
+	st = open_ok(f->sub);
+	lw_state_set_retention(st, 86400000, 2, 0);
+	for (i = 0; i < 6; i++) {
+		char	id[16];
+
+		snprintf(id, sizeof(id), "ob%d", i);
+		assert_int_equal(lw_state_outbox_add(st, id, "telegram", "{}",
+		    i < 2 ? now - 2 * 86400000LL : now), 0);
+		if (i % 2 == 1)
+			assert_int_equal(lw_state_outbox_done(st, id,
+			    "telegram"), 0);
+	}
+	/* ob0 pending however old; ob1 done and two days old: gone. */
+	assert_int_equal(lw_state_outbox_pending(st, "telegram"), 3);
+	assert_int_equal(outbox_rows(st), 5);
+	assert_int_equal(lw_state_outbox_add(st, "ob6", "telegram", "{}",
+	    now), 0);
+	/* Done ob3, ob5 (the newest 2) stay with the 4 pending. */
+	assert_int_equal(outbox_rows(st), 6);
+	/* A third done row: the oldest done one (ob3) goes. */
+	assert_int_equal(lw_state_outbox_done(st, "ob6", "telegram"), 0);
+	assert_int_equal(lw_state_outbox_add(st, "ob7", "telegram", "{}",
+	    now), 0);
+	assert_int_equal(outbox_rows(st), 6);
+	assert_int_equal(lw_state_outbox_pending(st, "telegram"), 4);
 	assert_int_equal(lw_state_errors(st), 0);
 	lw_state_close(st);
 }
