@@ -40,8 +40,6 @@
 #define ANALYZE_CHUNK		(256u * 1024)	/* gzread size */
 #define ANALYZE_PROBE		(64u * 1024)	/* bytes read for the first time */
 #define ANALYZE_LINE_MAX	65536		/* without a config */
-#define ANALYZE_RECORD_BYTES	(256u * 1024)
-#define ANALYZE_RECORD_LINES	500
 #define ANALYZE_BAR_MIN		(16u << 20)	/* smaller inputs: no bar */
 #define ANALYZE_BAR_MS		200		/* between bar updates */
 #define ANALYZE_BAR_WIDTH	30
@@ -427,7 +425,7 @@ cmd_analyze(const char *cfgpath, int argc, char *argv[])
 		}
 	qsort(files, nfiles, sizeof(*files), afile_cmp);
 
-	c.as = lw_asm_new(ANALYZE_RECORD_BYTES, ANALYZE_RECORD_LINES);
+	c.as = lw_asm_new(LW_ASM_RECORD_BYTES, LW_ASM_RECORD_LINES);
 	c.rep = lw_report_new(&o);
 	c.bar = isatty(STDERR_FILENO) && c.total >= ANALYZE_BAR_MIN;
 	for (i = 0; i < nfiles; i++)

@@ -121,7 +121,8 @@ static void
 demo_summary(const char *path)
 {
 	struct lw_report	*rep = lw_report_new(NULL);
-	struct lw_asm		*as = lw_asm_new(256 * 1024, 500);
+	struct lw_asm		*as = lw_asm_new(LW_ASM_RECORD_BYTES,
+				    LW_ASM_RECORD_LINES);
 	struct lw_record	 rec;
 	struct buf		 out, vis;
 	char			*line = NULL, *p, *nl;

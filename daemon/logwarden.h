@@ -170,6 +170,21 @@ struct lw_report *reports_new_report(struct lw_daemon *,
 	    const struct lw_config *, const struct lw_redactor *,
 	    struct lw_category **cats);
 
+/* reports_resume.c: where a report period began in the log. */
+struct reports_ckpt {
+	int64_t		 start_ms;	/* the period's start */
+	int64_t		 seen_ms;	/* the report saw it since */
+	uint64_t	 dev, ino, off;	/* the log then */
+};
+void	reports_checkpoint(struct lw_daemon *, const char *kind,
+	    const struct reports_ckpt *);
+int	reports_checkpoint_get(struct lw_daemon *, const char *kind,
+	    struct reports_ckpt *);
+int	reports_position(struct lw_daemon *, uint64_t *dev, uint64_t *ino,
+	    uint64_t *off);
+int	reports_resume(struct lw_daemon *, const struct reports_ckpt *,
+	    struct lw_report *, char *err, size_t errsz);
+
 /* summary.c */
 void	summary_reconfig(struct lw_daemon *);
 void	summary_emit(struct lw_daemon *);

@@ -13,9 +13,13 @@
  * Periods follow the local wall clock: an hourly report at every full
  * hour about the hour before it, the daily one at HH:MM about the 24
  * hours before it.  A period the daemon did not see from its start (it
- * was started, or the kind switched on by a reload, within it) says so.
+ * was first started, or the kind switched on by a reload, within it)
+ * says so.
  * Records are taken by arrival, so a backlog read at start counts in the
  * first period.
+ *
+ * A restart within a period reads its part of the log again
+ * (reports_resume.c), so the report still covers the whole period.
  *
  * Each period's report is built with a configuration of its own, loaded
  * from the config file when the period begins: a reload in between
@@ -436,6 +440,44 @@ period_emit(struct reports *r, int kind, int64_t end_ms)
 	pending_free(q);
 }
 
+/* Where this period began in the log, for a restart within it. */
+static void
+period_checkpoint(struct reports *r, int kind)
+{
+	struct reports_ckpt	c;
+
+	memset(&c, 0, sizeof(c));
+	if (!reports_position(r->d, &c.dev, &c.ino, &c.off))
+		return;
+	c.start_ms = r->p[kind].start_ms;
+	c.seen_ms = r->p[kind].seen_ms;
+	reports_checkpoint(r->d, kind_names[kind], &c);
+}
+
+/*
+ * A period begun before this start: read its part of the log again
+ * (reports_resume.c), so the report covers it whole; else it begins
+ * here, and a checkpoint says so for the next restart.
+ */
+static void
+period_resume(struct reports *r, int kind)
+{
+	struct period		*p = &r->p[kind];
+	struct reports_ckpt	 c;
+	char			 err[256];
+
+	if (reports_checkpoint_get(r->d, kind_names[kind], &c) == 1 &&
+	    c.start_ms == p->start_ms) {
+		if (reports_resume(r->d, &c, p->rep, err, sizeof(err)) == 0) {
+			p->seen_ms = c.seen_ms;
+			return;
+		}
+		log_info("reports: the %s report covers the period from now "
+		    "on only: %s", kind_names[kind], err);
+	}
+	period_checkpoint(r, kind);
+}
+
 static void
 reports_tick(struct ev_loop *loop, ev_timer *w, int revents)
 {
@@ -456,6 +498,7 @@ reports_tick(struct ev_loop *loop, ev_timer *w, int revents)
 		p->due_ms = k == K_HOURLY ? next_hour(now) :
 		    next_daily(now, p->daily_min);
 		period_begin(r, p, end, now);
+		period_checkpoint(r, k);
 	}
 }
 
@@ -483,6 +526,7 @@ period_config(struct reports *r, int kind, int on, int daily_min,
 	    due - 24 * HOUR_MS, now);
 	log_info("reports: %s report due at %lld", kind_names[kind],
 	    (long long)(due / 1000));
+	period_resume(r, kind);
 }
 
 void

@@ -31,8 +31,6 @@
 #define ENGINE_SEED_TEMPLATES	(ENGINE_MAX_TEMPLATES / 2)	/* at start */
 #define ENGINE_MAX_TALLY	4096	/* templates counted over the window */
 #define ENGINE_MAX_COMPONENTS	1024
-#define ENGINE_RECORD_BYTES	(256u * 1024)
-#define ENGINE_RECORD_LINES	500
 #define ENGINE_COOLDOWNS	4096	/* alert keys remembered in memory */
 #define SPIKE_MINUTES		60	/* baseline: the previous hour */
 #define SPIKE_MIN_HISTORY	10	/* minutes of baseline needed */
@@ -184,7 +182,7 @@ lw_engine_new(const struct lw_config *cfg, struct lw_state *st,
 	e->cfg = cfg;
 	e->st = st;
 	e->host = xstrdup(host ? host : "localhost");
-	e->as = lw_asm_new(ENGINE_RECORD_BYTES, ENGINE_RECORD_LINES);
+	e->as = lw_asm_new(LW_ASM_RECORD_BYTES, LW_ASM_RECORD_LINES);
 	lw_ring_init(&e->ring, cfg->source.ring_lines);
 	lw_window_init(&e->win, cfg->rules.window);
 	lw_tally_init(&e->tmpl_tally, ENGINE_MAX_TALLY, cfg->rules.window);

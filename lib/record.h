@@ -74,6 +74,10 @@ struct lw_record {
 	struct lw_kv	 kv[LW_MAX_KV];
 };
 
+/* The limits the daemon and the commands assemble records with. */
+#define LW_ASM_RECORD_BYTES	(256u * 1024)
+#define LW_ASM_RECORD_LINES	500
+
 /* Every span of a record points into the assembler's own memory. */
 struct lw_asm	*lw_asm_new(size_t max_record_bytes, unsigned max_record_lines);
 void		 lw_asm_free(struct lw_asm *);	/* accepts NULL */

@@ -94,24 +94,30 @@ def test_hourly_report_counts_trend_and_sinks():
         # Reports are not alerts: alerts.jsonl does not get them.
         assert not [a for a in env.alerts() if a["rule"].startswith("report")]
         assert len([a for a in env.alerts() if a["rule"] == "new_error"]) == 2
+        # The next period began while the daemon ran: two errors in it,
+        # then a restart within it.
+        write_period(env, 2, 0, 0, "second")
+        wait_lines(d, n + 2)
         assert d.stop() == 0
 
-        # An hour later (a restart in between): twice the errors.
+        # Restarted near the period's end: what came before the restart
+        # is read again into the report, which covers the whole hour.
         d = env.start(env=fake_env(HOUR + 3600 - LEAD, LW_TG_TOKEN=TOKEN))
         d.wait_ready()
         write_period(env, 6, 1, 2, "second")
         lwtest.wait_until(lambda: len(reports_of(hook)) >= 2, LEAD + 10,
                           "the second hourly report", d)
+        assert "read 2 records" in d.stderr(), d.stderr_tail()
         r = reports_of(hook)[1]
         st = r["report"]["stats"]
-        assert (st["errors"], st["warnings"]) == (6, 1), st
-        assert r["title"].endswith(": 6 errors (+100%), 1 warning (-50%)"), \
+        assert (st["errors"], st["warnings"]) == (8, 1), st
+        assert r["title"].endswith(": 8 errors (+167%), 1 warning (-50%)"), \
             r["title"]
-        assert "6 errors (+100% vs 3)" in r["detail"], r["detail"]
+        assert "8 errors (+167% vs 3)" in r["detail"], r["detail"]
+        assert "1 warning (-50% vs 2)" in r["detail"], r["detail"]
+        assert "Covers part" not in r["detail"], r["detail"]
         lwtest.wait_until(lambda: len(tg_reports(tg)) >= 2, 5,
                           "the second report past the daily cap", d)
-        assert "1 warning (-50% vs 2)" in r["detail"], r["detail"]
-        assert "Covers part" in r["detail"]
         assert d.stop() == 0
 
         # Kept for `logwarden history`.
