@@ -12,6 +12,10 @@
  * "metric" also matches "metric:latency"), or "llm" for the verdicts
  * alone, or "report" for the reports alone.
  *
+ * An alert comes with what became of it in each network sink (the
+ * outbox's state: delivered, pending, held, failed, expired), so the
+ * operator can tell whether he was told.
+ *
  * Titles, issues and triggers quote the log and the model: the text form
  * escapes them (lw_vis), the JSON form repairs them to valid UTF-8.
  */
@@ -44,7 +48,34 @@ struct history_out {
 	int		 json;
 	size_t		 n;
 	struct buf	 b;		/* scratch for one field */
+	struct lw_state	*st;		/* for the alerts' delivery states */
 };
+
+/* One sink's state of an alert, for the text or the JSON form. */
+struct delivery {
+	struct buf	*text;
+	cJSON		*arr;
+};
+
+static void
+delivery_one(const char *sink, enum lw_outbox_status status,
+    unsigned attempts, void *arg)
+{
+	struct delivery	*dl = arg;
+	cJSON		*o;
+
+	if (dl->text != NULL) {
+		buf_addf(dl->text, "%s%s %s", dl->text->len ? ", " : "  [",
+		    sink, lw_outbox_status_name(status));
+		return;
+	}
+	if ((o = cJSON_CreateObject()) == NULL)
+		fatalx("out of memory");
+	cJSON_AddStringToObject(o, "sink", sink);
+	cJSON_AddStringToObject(o, "status", lw_outbox_status_name(status));
+	cJSON_AddNumberToObject(o, "attempts", attempts);
+	cJSON_AddItemToArray(dl->arr, o);
+}
 
 static const struct {
 	char		 suffix;
@@ -135,6 +166,8 @@ static void
 print_text(const struct lw_hist_entry *e, struct history_out *o)
 {
 	const struct lw_llm_call	*c = e->call;
+	struct delivery			 dl;
+	struct buf			 dl_text;
 	char				 when[LW_ISO8601_LEN];
 
 	lw_iso8601(e->time_ms, when, sizeof(when));
@@ -144,7 +177,16 @@ print_text(const struct lw_hist_entry *e, struct history_out *o)
 		printf("%s  alert    %-8s  ", when, e->alert->severity ?
 		    e->alert->severity : "?");
 		printf("%-14s  ", vis(o, e->alert->rule, HISTORY_FIELD_MAX));
-		printf("%s\n", vis(o, e->alert->title, HISTORY_FIELD_MAX));
+		printf("%s", vis(o, e->alert->title, HISTORY_FIELD_MAX));
+		/* "  [telegram delivered, email held]": was I told? */
+		buf_init(&dl_text, 1024);
+		dl.text = &dl_text;
+		dl.arr = NULL;
+		if (o->st != NULL && e->alert->id != NULL)
+			lw_state_outbox_status(o->st, e->alert->id,
+			    delivery_one, &dl);
+		printf("%s%s\n", buf_str(&dl_text), dl_text.len ? "]" : "");
+		buf_free(&dl_text);
 		break;
 	case LW_HIST_VERDICT:
 		printf("%s  verdict  %-8s  %-14s  %s", when,
@@ -200,6 +242,7 @@ json_entry(const struct lw_hist_entry *e, struct history_out *o)
 {
 	const struct lw_llm_call	*c = e->call;
 	const struct lw_report_row	*r = e->report;
+	struct delivery			 dl;
 	cJSON				*obj, *alert;
 
 	obj = cJSON_CreateObject();
@@ -220,6 +263,13 @@ json_entry(const struct lw_hist_entry *e, struct history_out *o)
 			cJSON_AddItemToObject(obj, "alert", alert);
 		else
 			cJSON_AddNullToObject(obj, "alert");
+		if ((dl.arr = cJSON_AddArrayToObject(obj, "delivery")) ==
+		    NULL)
+			fatalx("out of memory");
+		dl.text = NULL;
+		if (o->st != NULL && e->alert->id != NULL)
+			lw_state_outbox_status(o->st, e->alert->id,
+			    delivery_one, &dl);
 		break;
 	case LW_HIST_VERDICT:
 		cJSON_AddStringToObject(obj, "kind", "verdict");
@@ -383,6 +433,7 @@ cmd_history(const char *cfgpath, int argc, char **argv)
 		fprintf(stderr, "history: state database: %s\n", err);
 		goto out;
 	}
+	o.st = st;
 	if (o.json)
 		printf("[");
 	if (lw_state_history(st, &q, print_entry, &o) == -1) {

@@ -156,7 +156,8 @@ outq_hold(struct outq *q, struct outq_item *it)
 	q->day_held++;
 	q->held++;
 	if (q->st != NULL)
-		lw_state_outbox_done(q->st, it->id, q->sink);
+		lw_state_outbox_done(q->st, it->id, q->sink, LW_OB_HELD,
+		    it->attempts);
 	outq_remove(q, it);
 	outq_day_save(q);
 }
@@ -186,7 +187,8 @@ outq_run(struct outq *q)
 				    it->id, it->attempts, q->pol.max_age);
 				if (q->st)
 					lw_state_outbox_done(q->st, it->id,
-					    q->sink);
+					    q->sink, LW_OB_EXPIRED,
+					    it->attempts);
 				q->failed++;
 				outq_remove(q, it);
 				continue;
@@ -420,7 +422,8 @@ outq_done(struct outq *q, struct outq_item *it, enum outq_result res,
 	switch (res) {
 	case OUTQ_OK:
 		if (q->st != NULL)
-			lw_state_outbox_done(q->st, it->id, q->sink);
+			lw_state_outbox_done(q->st, it->id, q->sink,
+			    LW_OB_DELIVERED, it->attempts);
 		q->delivered++;
 		log_debug("%s: delivered %s", q->sink, it->id);
 		outq_remove(q, it);
@@ -429,7 +432,8 @@ outq_done(struct outq *q, struct outq_item *it, enum outq_result res,
 		log_warnx("%s: giving up alert %s: %s", q->sink, it->id,
 		    reason);
 		if (q->st != NULL)
-			lw_state_outbox_done(q->st, it->id, q->sink);
+			lw_state_outbox_done(q->st, it->id, q->sink,
+			    LW_OB_FAILED, it->attempts);
 		q->failed++;
 		outq_remove(q, it);
 		break;

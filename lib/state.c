@@ -29,7 +29,7 @@ enum {
 	Q_OB_COUNT, Q_META_GET, Q_META_PUT, Q_TMPL_FIRST, Q_LLM_PUT,
 	Q_LLM_USAGE, Q_LLM_VERDICT, Q_LLM_LIST, Q_AL_PUT, Q_RP_PUT, Q_RP_PREV,
 	Q_HIST, Q_AL_AGE, Q_AL_ROWS, Q_RP_AGE, Q_RP_ROWS, Q_LLM_AGE,
-	Q_LLM_ROWS, Q_OB_AGE, Q_OB_ROWS, Q_COUNT
+	Q_LLM_ROWS, Q_OB_AGE, Q_OB_ROWS, Q_OB_STATUS, Q_COUNT
 };
 
 /* The tables that only grow and their two pruning statements (the
@@ -64,7 +64,7 @@ static const char *queries[Q_COUNT] = {
 	    "ON CONFLICT(key) DO UPDATE SET last_ms = ?2",
 	[Q_OB_ADD] = "INSERT OR IGNORE INTO outbox(id, sink, json, created_ms, "
 	    "attempts, next_ms, done) VALUES (?1, ?2, ?3, ?4, 0, 0, 0)",
-	[Q_OB_DONE] = "UPDATE outbox SET done = 1, json = '' "
+	[Q_OB_DONE] = "UPDATE outbox SET done = ?3, attempts = ?4, json = '' "
 	    "WHERE id = ?1 AND sink = ?2",
 	[Q_OB_RETRY] = "UPDATE outbox SET attempts = ?3, next_ms = ?4 "
 	    "WHERE id = ?1 AND sink = ?2",
@@ -127,10 +127,12 @@ static const char *queries[Q_COUNT] = {
 	[Q_LLM_ROWS] = "DELETE FROM llm_calls WHERE rowid <= (SELECT rowid "
 	    "FROM llm_calls ORDER BY rowid DESC LIMIT 1 OFFSET ?1)",
 	/* Pending rows are never pruned: delivery gives up on its own. */
-	[Q_OB_AGE] = "DELETE FROM outbox WHERE done = 1 AND created_ms < ?1",
-	[Q_OB_ROWS] = "DELETE FROM outbox WHERE done = 1 AND rowid <= "
-	    "(SELECT rowid FROM outbox WHERE done = 1 ORDER BY rowid DESC "
+	[Q_OB_AGE] = "DELETE FROM outbox WHERE done != 0 AND created_ms < ?1",
+	[Q_OB_ROWS] = "DELETE FROM outbox WHERE done != 0 AND rowid <= "
+	    "(SELECT rowid FROM outbox WHERE done != 0 ORDER BY rowid DESC "
 	    "LIMIT 1 OFFSET ?1)",
+	[Q_OB_STATUS] = "SELECT sink, done, attempts FROM outbox WHERE id = ?1 "
+	    "ORDER BY sink",
 };
 
 static const char schema[] =
@@ -761,13 +763,59 @@ lw_state_outbox_add(struct lw_state *st, const char *id, const char *sink,
 }
 
 int
-lw_state_outbox_done(struct lw_state *st, const char *id, const char *sink)
+lw_state_outbox_done(struct lw_state *st, const char *id, const char *sink,
+    enum lw_outbox_status status, unsigned attempts)
 {
 	sqlite3_stmt	*s = st->q[Q_OB_DONE];
 
 	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, sink, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 3, (int)status);
+	sqlite3_bind_int64(s, 4, attempts);
 	return state_step_done(st, s, "marking an alert delivered");
+}
+
+const char *
+lw_outbox_status_name(enum lw_outbox_status status)
+{
+	switch (status) {
+	case LW_OB_PENDING:
+		return "pending";
+	case LW_OB_DELIVERED:
+		return "delivered";
+	case LW_OB_HELD:
+		return "held";
+	case LW_OB_FAILED:
+		return "failed";
+	case LW_OB_EXPIRED:
+		return "expired";
+	}
+	return "unknown";
+}
+
+int
+lw_state_outbox_status(struct lw_state *st, const char *id,
+    void (*fn)(const char *sink, enum lw_outbox_status, unsigned attempts,
+    void *), void *arg)
+{
+	sqlite3_stmt	*s = st->q[Q_OB_STATUS];
+	int		 rc, v;
+
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const unsigned char *sink = sqlite3_column_text(s, 0);
+
+		v = sqlite3_column_int(s, 1);
+		if (v < LW_OB_PENDING || v > LW_OB_EXPIRED)
+			v = LW_OB_DELIVERED;	/* unknown: finished */
+		fn(sink ? (const char *)sink : "?", (enum lw_outbox_status)v,
+		    (unsigned)sqlite3_column_int(s, 2), arg);
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc != SQLITE_DONE)
+		return state_fail(st, "reading delivery states");
+	return 0;
 }
 
 int

@@ -185,11 +185,30 @@ struct lw_hist_query {
 int	lw_state_history(struct lw_state *, const struct lw_hist_query *q,
 	    void (*fn)(const struct lw_hist_entry *, void *), void *arg);
 
-/* The outbox: one row per alert and sink until the sink confirmed it. */
+/* The outbox: one row per alert and sink; a finished row keeps how it
+ * finished (for `history`) until pruned (retention above). */
 int	lw_state_outbox_add(struct lw_state *, const char *id,
 	    const char *sink, const char *json, int64_t created_ms);
+/*
+ * How a sink finished with an alert (the outbox's done column; a
+ * database from before the states were told apart says 1 for every
+ * finished row).
+ */
+enum lw_outbox_status {
+	LW_OB_PENDING = 0,
+	LW_OB_DELIVERED = 1,	/* the sink confirmed it */
+	LW_OB_HELD = 2,		/* past the daily cap */
+	LW_OB_FAILED = 3,	/* refused for good */
+	LW_OB_EXPIRED = 4	/* older than alerts.max_age */
+};
+const char *lw_outbox_status_name(enum lw_outbox_status);
+/* attempts: sends made (0 when held or expired before any). */
 int	lw_state_outbox_done(struct lw_state *, const char *id,
-	    const char *sink);
+	    const char *sink, enum lw_outbox_status, unsigned attempts);
+/* Calls fn for each sink of alert id, sinks in name order; 0 or -1. */
+int	lw_state_outbox_status(struct lw_state *, const char *id,
+	    void (*fn)(const char *sink, enum lw_outbox_status,
+	    unsigned attempts, void *), void *arg);
 int	lw_state_outbox_retry(struct lw_state *, const char *id,
 	    const char *sink, unsigned attempts, int64_t next_ms);
 /* Every pending item of sink, oldest first, at most max (the daemon keeps

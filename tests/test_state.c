@@ -244,7 +244,8 @@ test_updates(void **state)
 	assert_int_equal(it[0].attempts, 3);
 	assert_int_equal(it[0].next_ms, 4242);
 	lw_outbox_items_free(it, n);
-	assert_int_equal(lw_state_outbox_done(st, "a1", "webhook"), 0);
+	assert_int_equal(lw_state_outbox_done(st, "a1", "webhook",
+	    LW_OB_DELIVERED, 1), 0);
 	assert_int_equal(lw_state_outbox_pending(st, "webhook"), 1);
 	/* The other sink's copy is still pending. */
 	assert_int_equal(lw_state_outbox_pending(st, "telegram"), 1);
@@ -605,6 +606,26 @@ test_report_prev(void **state)
 }
 
 /* Old rows go by age and by count, every Nth insert into a table. */
+static void
+status_cb(const char *sink, enum lw_outbox_status st, unsigned attempts,
+    void *arg)
+{
+	char	*out = arg;
+	size_t	 n = strlen(out);
+
+	snprintf(out + n, 256 - n, "%s %s %u, ", sink,
+	    lw_outbox_status_name(st), attempts);
+}
+
+static void
+statuses(struct lw_state *st, const char *id, const char *want)
+{
+	char	got[256] = "";
+
+	assert_int_equal(lw_state_outbox_status(st, id, status_cb, got), 0);
+	assert_string_equal(got, want);
+}
+
 /* Rows of the outbox, finished or not, read with sqlite3 itself. */
 static int
 outbox_rows(struct lw_state *st)
@@ -685,7 +706,7 @@ test_retention(void **state)
 		    i < 2 ? now - 2 * 86400000LL : now), 0);
 		if (i % 2 == 1)
 			assert_int_equal(lw_state_outbox_done(st, id,
-			    "telegram"), 0);
+			    "telegram", LW_OB_DELIVERED, 1), 0);
 	}
 	/* ob0 pending however old; ob1 done and two days old: gone. */
 	assert_int_equal(lw_state_outbox_pending(st, "telegram"), 3);
@@ -694,8 +715,18 @@ test_retention(void **state)
 	    now), 0);
 	/* Done ob3, ob5 (the newest 2) stay with the 4 pending. */
 	assert_int_equal(outbox_rows(st), 6);
+	/* How each sink finished, per alert and sink. */
+	assert_int_equal(lw_state_outbox_add(st, "ob5", "email", "{}", now), 0);
+	assert_int_equal(lw_state_outbox_done(st, "ob5", "email", LW_OB_FAILED,
+	    3), 0);
+	statuses(st, "ob5", "email failed 3, telegram delivered 1, ");
+	statuses(st, "ob4", "telegram pending 0, ");
+	statuses(st, "nosuch", "");
+	assert_string_equal(lw_outbox_status_name(LW_OB_EXPIRED), "expired");
+	assert_string_equal(lw_outbox_status_name(LW_OB_HELD), "held");
 	/* A third done row: the oldest done one (ob3) goes. */
-	assert_int_equal(lw_state_outbox_done(st, "ob6", "telegram"), 0);
+	assert_int_equal(lw_state_outbox_done(st, "ob6", "telegram",
+	    LW_OB_HELD, 0), 0);
 	assert_int_equal(lw_state_outbox_add(st, "ob7", "telegram", "{}",
 	    now), 0);
 	assert_int_equal(outbox_rows(st), 6);

@@ -36,11 +36,13 @@ def history_json(env, *args):
     return entries
 
 
-def make_history(env, srv):
-    """Run the daemon until errors, new_error and llm alerts are in."""
+def make_history(env, srv, hook):
+    """Run the daemon until errors, new_error and llm alerts are in and
+    the webhook has them all."""
     env.write_config({
         "rules": rules(errors=3, new_error=True),
         "alerts": {"cooldown": 0},
+        "webhook": {"url": hook.url("/hook")},
         "llm": {"enabled": True, "url": srv.url("/v1/chat/completions"),
                 "model": "test-model", "api_key_env": "LW_NO_SUCH_VAR",
                 "interval": 3600, "timeout": 3}})
@@ -53,14 +55,17 @@ def make_history(env, srv):
     alerts = env.wait_alerts(
         lambda a: {"errors", "new_error", "llm"} <= set(rules_of(a)), 10,
         "errors, new_error and llm alerts")
+    lwtest.wait_until(lambda: len(hook.alerts()) >= len(env.alerts()), 10,
+                      "the webhook's deliveries", d)
     assert d.stop() == 0
-    return alerts
+    return env.alerts()
 
 
 def test_history_text_json_and_filters():
     with lwtest.Env() as env, fakes.LlmServer(
-            script=[{"content": ANSWER}]) as srv:
-        raised = make_history(env, srv)
+            script=[{"content": ANSWER}]) as srv, \
+            fakes.WebhookServer() as hook:
+        raised = make_history(env, srv, hook)
 
         # --- JSON: every raised alert once, the verdict, in time order.
         entries = history_json(env)
@@ -76,6 +81,10 @@ def test_history_text_json_and_filters():
             assert a["alert"] == full, (a, full)
             assert a["rule"] == full["rule"] and \
                 a["severity"] == full["severity"], a
+            # Was I told?  Each sink's state of the alert.
+            assert a["delivery"] == [{"sink": "webhook",
+                                      "status": "delivered",
+                                      "attempts": 1}], a
         v = verdicts[0]
         assert v["verdict"] == "alert" and v["severity"] == "critical", v
         assert v["issue"] == ISSUE, v
@@ -102,6 +111,8 @@ def test_history_text_json_and_filters():
                    for l in lines), lines
         assert any("new_error" in l and "Order rejected <script>" in l
                    for l in lines), lines
+        assert all(l.endswith("  [webhook delivered]") for l in lines
+                   if l.split()[1] == "alert"), lines
 
         # --- --rule: a rule's alerts, the verdicts, the reports.
         only = history_json(env, "--rule", "errors")
