@@ -17,6 +17,7 @@
 #include "miner.h"
 #include "report_int.h"
 #include "rstats.h"
+#include "utf8.h"
 
 #define SUMMARY_TOP	3	/* templates named in the summary */
 
@@ -514,6 +515,32 @@ jnum(double v)
 	return isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull();
 }
 
+/*
+ * Every string of the JSON report: templates, examples, components and
+ * file names come from the log and may hold any bytes, and cJSON takes
+ * them as they are; the report must be valid UTF-8 whatever the log.
+ */
+static cJSON *
+jstr(const char *s)
+{
+	struct buf	 b;
+	cJSON		*o;
+	size_t		 n = strlen(s);
+
+	if (lw_utf8_valid_prefix(s, n) == n)
+		o = cJSON_CreateString(s);
+	else {
+		buf_init(&b, 3 * n + 1);
+		if (lw_utf8_clean(&b, s, n) == -1)
+			fatalx("%s: repair buffer", __func__);
+		o = cJSON_CreateString(buf_str(&b));
+		buf_free(&b);
+	}
+	if (o == NULL)
+		fatalx("%s: out of memory", __func__);
+	return o;
+}
+
 static cJSON *
 jtime(int64_t ms)
 {
@@ -522,7 +549,7 @@ jtime(int64_t ms)
 	if (ms == RPT_NOTIME)
 		return cJSON_CreateNull();
 	lw_iso8601(ms, t, sizeof(t));
-	return cJSON_CreateString(t);
+	return jstr(t);
 }
 
 /* cJSON returns NULL only when malloc failed: fatal, like xmalloc. */
@@ -585,16 +612,16 @@ jstats(struct lw_report *r)
 	}
 	t = jobj();
 	day_str(d->trend_day, day, sizeof(day));
-	add(t, "day", cJSON_CreateString(day));
+	add(t, "day", jstr(day));
 	day_str(d->trend_day - 1, day, sizeof(day));
-	add(t, "previous_day", cJSON_CreateString(day));
+	add(t, "previous_day", jstr(day));
 	add(t, "lines", cJSON_CreateNumber((double)d->today[0]));
 	add(t, "errors", cJSON_CreateNumber((double)d->today[1]));
 	add(t, "warnings", cJSON_CreateNumber((double)d->today[2]));
 	add(t, "previous_lines", cJSON_CreateNumber((double)d->prev[0]));
 	add(t, "previous_errors", cJSON_CreateNumber((double)d->prev[1]));
 	add(t, "previous_warnings", cJSON_CreateNumber((double)d->prev[2]));
-	add(t, "source", cJSON_CreateString(d->trend_from_state ? "state" :
+	add(t, "source", jstr(d->trend_from_state ? "state" :
 	    "report"));
 	add(o, "trend", t);
 	return o;
@@ -611,14 +638,14 @@ jcritical(struct lw_report *r)
 		if (r->catc[i].count == 0)
 			continue;
 		o = jobj();
-		add(o, "category", cJSON_CreateString(r->cats[i].name));
-		add(o, "impact", cJSON_CreateString(
+		add(o, "category", jstr(r->cats[i].name));
+		add(o, "impact", jstr(
 		    lw_impact_name(r->cats[i].impact)));
 		add(o, "count", cJSON_CreateNumber((double)r->catc[i].count));
 		add(o, "first", jtime(r->catc[i].first_ms));
 		add(o, "last", jtime(r->catc[i].last_ms));
 		t = cat_top(r, i);
-		add(o, "top_template", t != NULL ? cJSON_CreateString(t->text) :
+		add(o, "top_template", t != NULL ? jstr(t->text) :
 		    cJSON_CreateNull());
 		push(a, o);
 	}
@@ -641,9 +668,9 @@ jpatterns(struct lw_report *r)
 		t = d->sorted[i];
 		o = jobj();
 		lw_tmpl_idstr(t->id, id);
-		add(o, "id", cJSON_CreateString(id));
-		add(o, "template", cJSON_CreateString(t->text));
-		add(o, "level", cJSON_CreateString(
+		add(o, "id", jstr(id));
+		add(o, "template", jstr(t->text));
+		add(o, "level", jstr(
 		    lw_level_name((enum lw_level)t->level)));
 		add(o, "count", cJSON_CreateNumber((double)t->count));
 		add(o, "share", cJSON_CreateNumber(total ?
@@ -652,19 +679,19 @@ jpatterns(struct lw_report *r)
 		add(o, "last", jtime(t->last_ms));
 		h = peak_hour(t);
 		snprintf(ph, sizeof(ph), "%02d:00", h);
-		add(o, "peak_hour", h >= 0 ? cJSON_CreateString(ph) :
+		add(o, "peak_hour", h >= 0 ? jstr(ph) :
 		    cJSON_CreateNull());
 		l = jarr();
 		for (k = 0; k < t->ncomp; k++)
-			push(l, cJSON_CreateString(t->comp[k]));
+			push(l, jstr(t->comp[k]));
 		add(o, "components", l);
 		l = jarr();
 		for (k = 0; k < t->nsym; k++)
-			push(l, cJSON_CreateString(t->sym[k]));
+			push(l, jstr(t->sym[k]));
 		add(o, "symbols", l);
-		add(o, "example", cJSON_CreateString(t->example));
+		add(o, "example", jstr(t->example));
 		add(o, "category", t->cat >= 0 ?
-		    cJSON_CreateString(r->cats[t->cat].name) :
+		    jstr(r->cats[t->cat].name) :
 		    cJSON_CreateNull());
 		add(o, "new", t->isnew == -1 ? cJSON_CreateNull() :
 		    cJSON_CreateBool(t->isnew));
@@ -690,9 +717,9 @@ janomalies(struct lw_report *r)
 				continue;
 			e = jobj();
 			lw_tmpl_idstr(d->sorted[i]->id, id);
-			add(e, "id", cJSON_CreateString(id));
+			add(e, "id", jstr(id));
 			add(e, "template",
-			    cJSON_CreateString(d->sorted[i]->text));
+			    jstr(d->sorted[i]->text));
 			add(e, "count",
 			    cJSON_CreateNumber((double)d->sorted[i]->count));
 			push(a, e);
@@ -703,7 +730,7 @@ janomalies(struct lw_report *r)
 	for (i = 0; i < d->nanoms; i++) {
 		e = jobj();
 		add(e, "hour", jtime(d->anoms[i].hour_ms));
-		add(e, "series", cJSON_CreateString(
+		add(e, "series", jstr(
 		    rpt_series_name(d->anoms[i].series)));
 		add(e, "value", jnum(d->anoms[i].value));
 		add(e, "median", jnum(d->anoms[i].median));
@@ -744,7 +771,7 @@ jhourly(struct lw_report *r)
 		if (lw_rstats_sparkline(d->series[k], d->nhours, &b) == -1)
 			fatalx("sparkline too long");
 		add(sp, rpt_series_name((enum rpt_series)k),
-		    cJSON_CreateString(buf_str(&b)));
+		    jstr(buf_str(&b)));
 	}
 	buf_free(&b);
 	add(o, "series", ser);
@@ -797,7 +824,7 @@ lw_report_json(struct lw_report *r)
 	a = jarr();
 	for (i = 0; i < r->nfiles; i++) {
 		o = jobj();
-		add(o, "name", cJSON_CreateString(r->files[i].name));
+		add(o, "name", jstr(r->files[i].name));
 		add(o, "bytes", cJSON_CreateNumber((double)r->files[i].bytes));
 		add(o, "lines", cJSON_CreateNumber((double)r->files[i].lines));
 		push(a, o);
@@ -816,8 +843,8 @@ lw_report_json(struct lw_report *r)
 	a = jarr();
 	for (i = 0; i < d->ncorrs; i++) {
 		o = jobj();
-		add(o, "x", cJSON_CreateString(rpt_series_name(d->corrs[i].x)));
-		add(o, "y", cJSON_CreateString(rpt_series_name(d->corrs[i].y)));
+		add(o, "x", jstr(rpt_series_name(d->corrs[i].x)));
+		add(o, "y", jstr(rpt_series_name(d->corrs[i].y)));
 		add(o, "r", jnum(d->corrs[i].r));
 		add(o, "n", cJSON_CreateNumber((double)d->corrs[i].n));
 		add(o, "caution", cJSON_CreateBool(d->corrs[i].n <
@@ -831,7 +858,7 @@ lw_report_json(struct lw_report *r)
 		struct rpt_metric *m = &r->metrics[i];
 
 		o = jobj();
-		add(o, "name", cJSON_CreateString(m->cfg->name));
+		add(o, "name", jstr(m->cfg->name));
 		add(o, "count", cJSON_CreateNumber((double)m->count));
 		add(o, "avg", jnum(m->count ? m->sum / (double)m->count : NAN));
 		add(o, "min", jnum(m->count ? m->min : NAN));
