@@ -140,19 +140,29 @@ lw_alert_set_report_text(struct lw_alert *a, const char *s)
 int
 lw_alert_set_report_json(struct lw_alert *a, const char *s)
 {
-	cJSON	*o;
-	size_t	 len = strnlen(s, LW_ALERT_REPORT_JSON_MAX + 1);
+	struct buf	 b;
+	cJSON		*o;
+	size_t		 len = strnlen(s, LW_ALERT_REPORT_JSON_MAX + 1);
+	int		 rc = -1;
 
 	if (len > LW_ALERT_REPORT_JSON_MAX)
 		return -1;
-	o = cJSON_ParseWithLength(s, len);
-	if (o == NULL || !cJSON_IsObject(o)) {
-		cJSON_Delete(o);
-		return -1;
+	/* cJSON passes any bytes through: repair them (they can only be
+	 * inside strings of a JSON text that parses). */
+	buf_init(&b, 3 * len + 1);
+	if (lw_utf8_clean(&b, s, len) == -1)
+		fatalx("%s: repair buffer", __func__);
+	if (b.len > LW_ALERT_REPORT_JSON_MAX)
+		goto out;
+	o = cJSON_ParseWithLength(buf_str(&b), b.len);
+	if (o != NULL && cJSON_IsObject(o)) {
+		replace(&a->report_json, buf_str(&b), b.len);
+		rc = 0;
 	}
 	cJSON_Delete(o);
-	replace(&a->report_json, s, len);
-	return 0;
+out:
+	buf_free(&b);
+	return rc;
 }
 
 int

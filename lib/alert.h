@@ -75,8 +75,9 @@ void	 lw_alert_set_key(struct lw_alert *, const char *);
 void	 lw_alert_set_count(struct lw_alert *, long long);
 /* Cut to LW_ALERT_REPORT_TEXT_MAX bytes. */
 void	 lw_alert_set_report_text(struct lw_alert *, const char *);
-/* A JSON object's text; -1 (alert unchanged) when it is not one or is
- * longer than LW_ALERT_REPORT_JSON_MAX. */
+/* A JSON object's text, its invalid UTF-8 repaired; -1 (alert
+ * unchanged) when it is not one or is longer than
+ * LW_ALERT_REPORT_JSON_MAX. */
 int	 lw_alert_set_report_json(struct lw_alert *, const char *);
 /* 1 when the alert is a scheduled report (rule "report.*"). */
 int	 lw_alert_is_report(const struct lw_alert *);

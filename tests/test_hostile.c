@@ -9,7 +9,10 @@
  * object that reads back to itself; Telegram's text is valid UTF-8 within
  * 4096 characters; the mail builds; the terminal form holds no control
  * byte but our own colour sequences; the report's JSON and the scheduled
- * report's summary are valid UTF-8.  Under ASan+UBSan in CI.
+ * report's summary are valid UTF-8.  Then the other doors of untrusted
+ * bytes: mutated config files (every error is FILE:LINE: message, or the
+ * file loads), and mutated answers of the model, of Telegram and of the
+ * outbox through their parsers.  Under ASan+UBSan in CI.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include <cjson/cJSON.h>
@@ -26,6 +30,7 @@
 #include "buf.h"
 #include "config.h"
 #include "engine.h"
+#include "llm.h"
 #include "lwtime.h"
 #include "mailfmt.h"
 #include "report.h"
@@ -325,11 +330,177 @@ test_hostile_pipeline(void **state)
 	assert_int_equal(system(ini), 0);
 }
 
+/* Flips, cuts and splices of buf in place: one mutation of a sample. */
+static void
+mutate_bytes(struct buf *b, const char *sample, size_t n)
+{
+	size_t	i, at;
+
+	buf_reset(b);
+	buf_add(b, sample, n);
+	switch (next() % 5) {
+	case 0:
+		for (i = 0; i < 1 + next() % 8 && b->len > 0; i++)
+			b->data[next() % b->len] = (char)next();
+		break;
+	case 1:
+		if (b->len > 0)
+			b->len = (size_t)(next() % b->len);
+		break;
+	case 2:
+		at = b->len ? (size_t)(next() % b->len) : 0;
+		b->len = at;
+		buf_adds(b, nasties[next() % (sizeof(nasties) /
+		    sizeof(nasties[0]))]);
+		buf_add(b, sample + at, n - at);
+		break;
+	case 3:
+		for (i = 0; i < 2 && b->len > 0; i++)
+			b->data[next() % b->len] = "\0\n\"{}[]=;#"[next() % 11];
+		break;
+	default:
+		break;
+	}
+}
+
+static char *
+slurp(const char *path, size_t *n)
+{
+	FILE	*fp = fopen(path, "rb");
+	char	*s;
+
+	assert_non_null(fp);
+	s = calloc(1, 1 << 20);
+	assert_non_null(s);
+	*n = fread(s, 1, (1 << 20) - 1, fp);
+	fclose(fp);
+	return s;
+}
+
+/* Every error names the file and a line; nothing crashes or leaks. */
+static void
+test_hostile_config(void **state)
+{
+	struct lw_cfgerrs	 errs;
+	struct lw_config	*cfg;
+	struct buf		 b;
+	char			 dir[] = "/tmp/lw-test-hostile-cfg.XXXXXX";
+	char			 ini[128], path[512], *sample;
+	size_t			 n, i, k, loaded = 0;
+	FILE			*fp;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/conf/logwarden.ini", LW_SOURCE_DIR);
+	sample = slurp(path, &n);
+	assert_non_null(mkdtemp(dir));
+	snprintf(ini, sizeof(ini), "%s/t.ini", dir);
+	buf_init(&b, 2 << 20);
+	for (i = 0; i < 300; i++) {
+		mutate_bytes(&b, sample, n);
+		fp = fopen(ini, "wb");
+		assert_non_null(fp);
+		assert_int_equal(fwrite(b.data, 1, b.len, fp), b.len);
+		assert_int_equal(fclose(fp), 0);
+		memset(&errs, 0, sizeof(errs));
+		cfg = lw_config_load(ini, &errs);
+		if (cfg != NULL) {
+			assert_int_equal(errs.n, 0);
+			loaded++;
+		} else {
+			assert_true(errs.n > 0);
+			for (k = 0; k < errs.n; k++) {
+				assert_string_equal(errs.v[k].file, ini);
+				assert_true(errs.v[k].line >= 0);
+				assert_true(errs.v[k].msg != NULL &&
+				    errs.v[k].msg[0] != '\0');
+			}
+		}
+		lw_config_free(cfg);
+		lw_cfgerrs_free(&errs);
+	}
+	/* The unmutated sample loads, and so do some mutants. */
+	assert_true(loaded > 0);
+	buf_free(&b);
+	free(sample);
+	unlink(ini);
+	assert_int_equal(rmdir(dir), 0);
+}
+
+/* The model's answers, Telegram's replies and outbox rows, mutated. */
+static void
+test_hostile_parsers(void **state)
+{
+	static const char *const samples[] = {
+		"{\"id\":\"c\",\"object\":\"chat.completion\",\"choices\":[{"
+		"\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":"
+		"\"ALERT: CRITICAL\\nIssue: funds\\nImpact: none\\nAction: "
+		"top up\"},\"finish_reason\":\"stop\"}],\"usage\":{"
+		"\"prompt_tokens\":10,\"completion_tokens\":5}}",
+		"{\"error\":{\"message\":\"You exceeded your current quota\","
+		"\"type\":\"insufficient_quota\",\"param\":null,\"code\":"
+		"\"insufficient_quota\"}}",
+		"{\"ok\":false,\"error_code\":429,\"description\":\"Too Many "
+		"Requests: retry after 5\",\"parameters\":{\"retry_after\":5}}",
+		"{\"ok\":true,\"result\":{\"message_id\":1}}",
+		"```json\n{\"status\":\"alert\",\"severity\":\"warning\","
+		"\"issue\":\"x\",\"impact\":\"y\",\"action\":\"z\"}\n```",
+		"{\"id\":\"01a-2\",\"time\":\"2025-03-20T14:35:12.345Z\","
+		"\"severity\":\"critical\",\"source\":\"rule\",\"rule\":"
+		"\"errors\",\"title\":\"t\",\"count\":3,\"evidence\":[\"a\"],"
+		"\"report\":{\"stats\":{}},\"report_text\":\"# r\"}",
+	};
+	struct lw_llm_response	 rsp;
+	struct lw_verdict	 v;
+	struct lw_tg_reply	 tr;
+	struct lw_alert		*a;
+	struct buf		 b;
+	size_t			 i, k;
+	char			*js;
+
+	(void)state;
+	buf_init(&b, 1 << 20);
+	for (i = 0; i < 3000; i++) {
+		k = i % (sizeof(samples) / sizeof(samples[0]));
+		mutate_bytes(&b, samples[k], strlen(samples[k]));
+		buf_str(&b);
+
+		memset(&rsp, 0, sizeof(rsp));
+		(void)lw_llm_parse_response(b.data, b.len, &rsp);
+		assert_true(rsp.err_message[sizeof(rsp.err_message) - 1] ==
+		    '\0');
+		if (rsp.ok && rsp.content != NULL &&
+		    lw_llm_parse_verdict(rsp.content, strlen(rsp.content),
+		    &v) == 0)
+			lw_verdict_free(&v);
+		lw_llm_response_free(&rsp);
+		if (lw_llm_parse_verdict(b.data, b.len, &v) == 0) {
+			assert_true(!v.alert || (v.issue && v.impact &&
+			    v.action));
+			lw_verdict_free(&v);
+		}
+
+		(void)lw_tg_parse_reply(b.data, b.len, 200 + (long)(i % 3) *
+		    100, &tr);
+		assert_true(valid_utf8(tr.description,
+		    strlen(tr.description)));
+
+		if ((a = lw_alert_from_json(b.data, b.len)) != NULL) {
+			js = lw_alert_to_json(a);
+			assert_true(valid_utf8(js, strlen(js)));
+			free(js);
+			lw_alert_free(a);
+		}
+	}
+	buf_free(&b);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hostile_pipeline),
+		cmocka_unit_test(test_hostile_config),
+		cmocka_unit_test(test_hostile_parsers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
