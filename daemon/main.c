@@ -95,6 +95,7 @@ cmd_check(const char *path)
 	if (cfg == NULL)
 		return 1;
 	fprintf(stderr, "%s: configuration OK\n", path);
+	lw_config_describe(cfg, stderr);
 	lw_config_free(cfg);
 	return 0;
 }

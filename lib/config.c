@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <ini.h>
 
@@ -1623,3 +1624,103 @@ lw_config_dump(const struct lw_config *cfg, FILE *f)
 	}
 	dump_categories(cfg, f);
 }
+
+/* scheme://host[:port] of url: its path and query may hold a token. */
+static void
+describe_origin(FILE *f, const char *url)
+{
+	const char	*h = strstr(url, "://");
+	size_t		 n;
+
+	if (h == NULL) {
+		fputs("?", f);
+		return;
+	}
+	h += 3;
+	n = strcspn(h, "/?#");
+	/* user:password@ never shows. */
+	if (memchr(h, '@', n) != NULL) {
+		const char *at = (const char *)memchr(h, '@', n);
+
+		n -= (size_t)(at + 1 - h);
+		h = at + 1;
+	}
+	fprintf(f, "%.*s%.*s", (int)(strstr(url, "://") + 3 - url), url,
+	    (int)n, h);
+}
+
+void
+lw_config_describe(const struct lw_config *cfg, FILE *f)
+{
+	const struct {
+		const char	*name;
+		unsigned	 v;
+	} counts[] = {
+		{ "errors", cfg->rules.errors },
+		{ "warnings", cfg->rules.warnings },
+		{ "repeat", cfg->rules.repeat },
+	};
+	size_t	i;
+	int	any = 0;
+
+	fprintf(f, "  follows   %s%s\n", cfg->source.path,
+	    access(cfg->source.path, F_OK) == 0 ? "" : " (not there yet)");
+	fprintf(f, "  state     %s\n", cfg->state.dir);
+	fputs("  rules    ", f);
+	for (i = 0; i < sizeof(counts) / sizeof(counts[0]); i++)
+		if (counts[i].v > 0)
+			fprintf(f, "%s %s %u", any++ ? "," : "", counts[i].name,
+			    counts[i].v);
+	if (any)
+		fprintf(f, " in %u s;", cfg->rules.window);
+	if (cfg->rules.silence > 0)
+		fprintf(f, " silence %u s;", cfg->rules.silence);
+	fprintf(f, " new_error %s;", cfg->rules.new_error ? "yes" : "no");
+	if (cfg->rules.spike > 0)
+		fprintf(f, " spike %g;", cfg->rules.spike);
+	fprintf(f, " %zu metric%s", cfg->nmetrics, cfg->nmetrics == 1 ? "" :
+	    "s");
+	for (i = 0; i < cfg->nmetrics; i++)
+		fprintf(f, "%s%s", i ? ", " : " (", cfg->metrics[i].name);
+	fputs(cfg->nmetrics ? ")\n" : "\n", f);
+
+	fputs("  sinks     terminal", f);
+	if (cfg->alerts.jsonl != NULL)
+		fprintf(f, ", %s", cfg->alerts.jsonl);
+	if (cfg->webhook.enabled) {
+		fputs(", webhook ", f);
+		describe_origin(f, cfg->webhook.url);
+		fprintf(f, " (%s+)", lw_sev_name(cfg->webhook.min_severity));
+	}
+	if (cfg->telegram.enabled)
+		fprintf(f, ", telegram chat %s (%s+)", cfg->telegram.chat_id,
+		    lw_sev_name(cfg->telegram.min_severity));
+	if (cfg->email.enabled)
+		fprintf(f, ", email to %zu address%s (%s+)", cfg->email.nto,
+		    cfg->email.nto == 1 ? "" : "es",
+		    lw_sev_name(cfg->email.min_severity));
+	fputc('\n', f);
+
+	if (cfg->llm.enabled) {
+		fprintf(f, "  llm       %s at ", cfg->llm.model);
+		describe_origin(f, cfg->llm.url);
+		fprintf(f, ", every %u s, at most %u calls an hour, %s\n",
+		    cfg->llm.interval, cfg->llm.max_calls_per_hour,
+		    cfg->llm.api_key ? "with a key" : "no key");
+	} else
+		fputs("  llm       off\n", f);
+
+	if (!cfg->reports.hourly && cfg->reports.daily < 0)
+		fputs("  reports   off\n", f);
+	else {
+		fputs("  reports  ", f);
+		if (cfg->reports.hourly)
+			fputs(" hourly", f);
+		if (cfg->reports.daily >= 0)
+			fprintf(f, "%s daily at %02d:%02d (local time)",
+			    cfg->reports.hourly ? "," : "",
+			    cfg->reports.daily / 60, cfg->reports.daily % 60);
+		fputc('\n', f);
+	}
+}
+

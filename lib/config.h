@@ -177,5 +177,11 @@ void		 lw_cfgerrs_free(struct lw_cfgerrs *);	/* leaves it empty */
  * "# NAME: (set)" or "(unset)" comments, never their value.
  */
 void		 lw_config_dump(const struct lw_config *, FILE *);
+/*
+ * What a valid config will do, in a few lines for `check`: the file
+ * followed, the rules, the sinks, the model and the reports.  No secret
+ * and no URL path or query (webhook URLs often hold a token) is shown.
+ */
+void		 lw_config_describe(const struct lw_config *, FILE *);
 
 #endif

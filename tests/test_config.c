@@ -932,6 +932,58 @@ test_free_null(void **state)
 	assert_int_equal(errs.n, 0);
 }
 
+/* What `check` says a config does: no secret, no URL path or query. */
+static void
+test_describe(void **state)
+{
+	struct lw_config	*cfg;
+	char			*s = NULL;
+	size_t			 n = 0;
+	FILE			*f;
+
+	(void)state;
+	writefile("bot.log", "", 0);
+	setenv("LW_T_KEY", "sk-describesecretdescribesecret00", 1);
+	setenv("LW_T_TG", "123:tgsecretvalue", 1);
+	cfg = load_ok("[source]\npath = bot.log\n"
+	    "[rules]\nerrors = 3\nwarnings = 0\nrepeat = 0\nsilence = 0\n"
+	    "spike = 0\nnew_error = no\nwindow = 60\n"
+	    "[metric.latency]\npattern = latency_ms=([0-9.]+)\nabove = 5\n"
+	    "[llm]\nurl = http://me:pw@127.0.0.1:8080/v1/chat/completions?k=1\n"
+	    "model = m\napi_key_env = LW_T_KEY\n"
+	    "[webhook]\nurl = https://hooks.example.org/services/T0/B0/XYZ\n"
+	    "[telegram]\nchat_id = -100\nbot_token_env = LW_T_TG\n"
+	    "[reports]\nhourly = yes\ndaily = 8:05\n");
+	f = open_memstream(&s, &n);
+	assert_non_null(f);
+	lw_config_describe(cfg, f);
+	assert_int_equal(fclose(f), 0);
+	assert_string_equal(s,
+	    "  follows   bot.log\n"
+	    "  state     /var/lib/logwarden\n"
+	    "  rules     errors 3 in 60 s; new_error no; 1 metric (latency)\n"
+	    "  sinks     terminal, webhook https://hooks.example.org (info+), "
+	    "telegram chat -100 (warning+)\n"
+	    "  llm       m at http://127.0.0.1:8080, every 300 s, at most 30 "
+	    "calls an hour, with a key\n"
+	    "  reports   hourly, daily at 08:05 (local time)\n");
+	free(s);
+	lw_config_free(cfg);
+	unsetenv("LW_T_KEY");
+	unsetenv("LW_T_TG");
+
+	cfg = load_ok("[source]\npath = nothere.log\n[llm]\nenabled = no\n");
+	s = NULL;
+	f = open_memstream(&s, &n);
+	assert_non_null(f);
+	lw_config_describe(cfg, f);
+	assert_int_equal(fclose(f), 0);
+	assert_non_null(strstr(s, "follows   nothere.log (not there yet)\n"));
+	assert_non_null(strstr(s, "  llm       off\n  reports   off\n"));
+	free(s);
+	lw_config_free(cfg);
+}
+
 int
 main(void)
 {
@@ -951,6 +1003,7 @@ main(void)
 		cmocka_unit_test(test_example),
 		cmocka_unit_test(test_golden),
 		cmocka_unit_test(test_free_null),
+		cmocka_unit_test(test_describe),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -16,6 +16,8 @@ def test_check_reports_every_problem_with_file_and_line():
         good = env.write_config({"rules": rules(errors=3)})
         r = env.run(["check"])
         assert r.returncode == 0 and "configuration OK" in r.stderr, r
+        assert "  follows   " + env.log.path in r.stderr, r
+        assert "  rules     errors 3 in 60 s;" in r.stderr, r
         bad = env.write_config(text="[source]\n"
                                "pth = /tmp/x.log\n"
                                "\n[rules]\nwindow = abc\n"
