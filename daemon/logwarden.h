@@ -166,6 +166,8 @@ void	sinks_classify_http(long status, const char *err, const char *body,
 void	reports_reconfig(struct lw_daemon *);
 void	reports_free(struct lw_daemon *);
 void	reports_record(struct lw_daemon *, const struct lw_record *);
+/* One line: each report's next time and what its period holds. */
+void	reports_status(struct lw_daemon *, FILE *);
 struct lw_report *reports_new_report(struct lw_daemon *,
 	    const struct lw_config *, const struct lw_redactor *,
 	    struct lw_category **cats);

@@ -584,6 +584,30 @@ reports_record(struct lw_daemon *d, const struct lw_record *rec)
 	r->errs[h % REPORTS_RING]++;
 }
 
+void
+reports_status(struct lw_daemon *d, FILE *fp)
+{
+	struct reports	*r = d->reports;
+	char		 when[32], tz[16];
+	int		 k, n = 0;
+
+	fputs("reports:", fp);
+	for (k = 0; r != NULL && k < K_N; k++) {
+		const struct period *p = &r->p[k];
+
+		if (!p->on)
+			continue;
+		fmt_local(p->due_ms, 1, when, sizeof(when));
+		zone(p->due_ms, tz, sizeof(tz));
+		fprintf(fp, "%s %s next at %s %s", n++ ? ";" : "",
+		    kind_names[k], when, tz);
+	}
+	if (n == 0)
+		fputs(" off", fp);
+	if (r != NULL && r->npending > 0)
+		fprintf(fp, "; %u waiting for the model", r->npending);
+}
+
 /*
  * After http_abort_all(notify) at shutdown: reports that waited for the
  * model have gone out without it, so nothing is pending here.

@@ -390,6 +390,13 @@ daemon_status(struct lw_daemon *d)
 		log_info("status: %s", sinks);
 		free(sinks);
 	}
+	if (d->reports != NULL &&
+	    (fp = open_memstream(&sinks, &sinkslen)) != NULL) {
+		reports_status(d, fp);
+		fclose(fp);
+		log_info("status: %s", sinks);
+		free(sinks);
+	}
 	d->status_lines = s.lines;
 	d->status_mono = now;
 }

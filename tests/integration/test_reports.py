@@ -176,6 +176,8 @@ def test_reload_keeps_the_period_and_switching_off_stops_reports():
         env.write_config(cfg)
         d = env.start(env=fake_env(HOUR - LEAD - 2))
         d.wait_ready()
+        d.usr1()
+        d.wait_stderr("status: reports: hourly next at 2026-12-04 14:00 UTC")
         write_period(env, 2, 0, 0, "before")
         wait_lines(d, 2)
         # A reload that leaves [reports] alone keeps what was counted.
