@@ -26,6 +26,7 @@
  * frees the daemon's config, which the report's metric patterns and
  * categories point into.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,7 +46,6 @@
 
 #define REPORTS_TICK		1.0	/* seconds between clock checks */
 #define REPORTS_HOURS		24	/* errors-per-hour sparkline */
-#define REPORTS_RING		(REPORTS_HOURS + 1)	/* and the current */
 #define REPORTS_SLACK_MS	60000	/* a period seen from this near its
 					 * start is whole */
 #define REPORTS_LLM_BYTES	(32 * 1024)	/* markdown sent, at most */
@@ -86,10 +86,6 @@ struct reports {
 	struct lw_daemon	*d;
 	ev_timer		 timer;
 	struct period		 p[K_N];
-	/* Errors per wall-clock hour: slot h % REPORTS_RING of hour h. */
-	double			 errs[REPORTS_RING];
-	int64_t			 errs_hour;	/* the newest slot's hour */
-	int64_t			 first_hour;	/* the first hour seen */
 	unsigned		 npending;
 };
 
@@ -215,23 +211,73 @@ period_begin(struct reports *r, struct period *p, int64_t start_ms,
 	p->seen_ms = now_ms;
 }
 
-/* Errors per hour for the last REPORTS_HOURS hours up to end_ms, from
- * the first hour the daemon saw on. */
-static size_t
-errs_series(const struct reports *r, int64_t end_ms, double *out)
-{
-	int64_t	last = end_ms / HOUR_MS - 1, h;
-	size_t	n = 0;
+/* A previous hourly report's errors into its hour's slot. */
+struct hours_ctx {
+	int64_t		 end_ms;
+	double		*out;
+};
 
-	for (h = last - REPORTS_HOURS + 1; h <= last; h++) {
-		if (h < r->first_hour)
-			continue;
-		else if (h > r->errs_hour || r->errs_hour - h >= REPORTS_RING)
-			out[n++] = 0;
-		else
-			out[n++] = r->errs[h % REPORTS_RING];
+static void
+hours_one(const struct lw_hist_entry *e, void *arg)
+{
+	struct hours_ctx	*c = arg;
+	int64_t			 k;
+
+	if (e->kind != LW_HIST_REPORT || strcmp(e->report->kind,
+	    kind_names[K_HOURLY]) != 0)
+		return;
+	k = (c->end_ms - e->report->end_ms + HOUR_MS / 2) / HOUR_MS;
+	if (k >= 1 && k < REPORTS_HOURS)
+		c->out[REPORTS_HOURS - 1 - k] = (double)e->report->errors;
+}
+
+/*
+ * Errors per hour for the sparkline, oldest first, from the state DB and
+ * the report, so that a restart loses none of it: an hourly report shows
+ * the previous hourly reports of the last day and its own count (an hour
+ * without a report is a gap); a daily one its own hourly series.
+ */
+static size_t
+errs_series(const struct reports *r, int kind, const cJSON *json,
+    int64_t end_ms, double *out)
+{
+	const cJSON		*a, *v;
+	struct lw_hist_query	 q;
+	struct hours_ctx	 c;
+	uint64_t		 lines, errors, warnings;
+	size_t			 i, n = 0, from;
+
+	if (kind == K_DAILY) {
+		a = cJSON_GetObjectItemCaseSensitive(
+		    cJSON_GetObjectItemCaseSensitive(
+		    cJSON_GetObjectItemCaseSensitive(json, "hourly"),
+		    "series"), "errors");
+		n = (size_t)cJSON_GetArraySize(a);
+		from = n > REPORTS_HOURS ? n - REPORTS_HOURS : 0;
+		for (i = from; i < n; i++) {
+			v = cJSON_GetArrayItem(a, (int)i);
+			out[i - from] = cJSON_IsNumber(v) ? v->valuedouble :
+			    NAN;
+		}
+		return n - from;
 	}
-	return n;
+	for (i = 0; i < REPORTS_HOURS; i++)
+		out[i] = NAN;
+	lw_reportmsg_counts(json, &lines, &errors, &warnings);
+	out[REPORTS_HOURS - 1] = (double)errors;
+	if (r->d->st != NULL) {
+		memset(&q, 0, sizeof(q));
+		q.since_ms = end_ms - (int64_t)(REPORTS_HOURS + 1) * HOUR_MS;
+		q.kinds = LW_HIST_REPORT;
+		c.end_ms = end_ms;
+		c.out = out;
+		(void)lw_state_history(r->d->st, &q, hours_one, &c);
+	}
+	/* Hours before the first report are not a gap: left out. */
+	for (from = 0; from < REPORTS_HOURS - 1 && isnan(out[from]); from++)
+		;
+	memmove(out, out + from, (REPORTS_HOURS - from) * sizeof(*out));
+	return REPORTS_HOURS - from;
 }
 
 static void
@@ -433,7 +479,7 @@ period_emit(struct reports *r, int kind, int64_t end_ms)
 		    &q->prev);
 		q->has_prev = k == 1;
 	}
-	q->nerrs = errs_series(r, end_ms, q->errs);
+	q->nerrs = errs_series(r, kind, q->json, end_ms, q->errs);
 	if (ask_narrative(r, q) == 0)
 		return;
 	pending_deliver(q, NULL);
@@ -548,7 +594,6 @@ reports_reconfig(struct lw_daemon *d)
 	if (r == NULL) {
 		r = xcalloc(1, sizeof(*r));
 		r->d = d;
-		r->first_hour = r->errs_hour = lw_wall_ms() / HOUR_MS;
 		ev_timer_init(&r->timer, reports_tick, REPORTS_TICK,
 		    REPORTS_TICK);
 		r->timer.data = r;
@@ -565,7 +610,6 @@ void
 reports_record(struct lw_daemon *d, const struct lw_record *rec)
 {
 	struct reports	*r = d->reports;
-	int64_t		 h;
 	int		 k;
 
 	if (r == NULL)
@@ -573,15 +617,6 @@ reports_record(struct lw_daemon *d, const struct lw_record *rec)
 	for (k = 0; k < K_N; k++)
 		if (r->p[k].on && r->p[k].rep != NULL)
 			lw_report_add(r->p[k].rep, rec);
-	if (rec->level < LW_LVL_ERROR || rec->late)
-		return;
-	h = lw_wall_ms() / HOUR_MS;
-	/* Hours without a record since the newest slot are zero. */
-	while (r->errs_hour < h) {
-		r->errs_hour++;
-		r->errs[r->errs_hour % REPORTS_RING] = 0;
-	}
-	r->errs[h % REPORTS_RING]++;
 }
 
 void

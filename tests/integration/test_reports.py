@@ -118,6 +118,10 @@ def test_hourly_report_counts_trend_and_sinks():
         assert "Covers part" not in r["detail"], r["detail"]
         lwtest.wait_until(lambda: len(tg_reports(tg)) >= 2, 5,
                           "the second report past the daily cap", d)
+        # The sparkline goes on across the restart: the hour before
+        # comes from the stored report.
+        assert "Errors per hour, last 2 h: \u2584\u2588 (max 8)" in \
+            tg_reports(tg)[1], tg_reports(tg)[1]
         assert d.stop() == 0
 
         # Kept for `logwarden history`.
@@ -155,6 +159,7 @@ def test_daily_report_by_email_with_the_models_narrative():
                                     "2 errors"), m.subject
         body = m.body_text()
         assert "The model's narrative" in body and story in body, body
+        assert "Errors per hour, last 1 h:" in body, body
         assert "Summary:" in body and "Report:" in body
         # The analyzer's full report follows.
         assert "Insufficient funds" in body
