@@ -706,10 +706,11 @@ masked_id(const char *masked, size_t len)
 	return mid == 0 ? 1 : mid;
 }
 
-/* lw_cluster_add, and lw_cluster_seed when id is not 0. */
+/* lw_cluster_add, and lw_cluster_seed when id is not 0; *isnew (may be
+ * NULL) says whether the masked text was unknown before. */
 static uint64_t
 cluster_add(struct lw_cluster *c, uint64_t id, const char *masked,
-    size_t len, const char **tmpl, size_t *tlen)
+    size_t len, const char **tmpl, size_t *tlen, int *isnew)
 {
 	struct centry	*e;
 	uint64_t	 mid;
@@ -720,8 +721,12 @@ cluster_add(struct lw_cluster *c, uint64_t id, const char *masked,
 	if (len > LW_TMPL_MAX)
 		len = LW_TMPL_MAX;
 	mid = masked_id(masked, len);
+	if (isnew != NULL)
+		*isnew = 0;
 	if ((s = cache_get(c, mid, &e)) == NIL &&
 	    (s = gmap_find(c, mid, masked, len)) == NIL) {
+		if (isnew != NULL)
+			*isnew = 1;
 		s = slot_alloc(c);
 		/* slot_alloc may have cleared the cache. */
 		cache_get(c, mid, &e);
@@ -752,14 +757,21 @@ uint64_t
 lw_cluster_add(struct lw_cluster *c, const char *masked, size_t len,
     const char **tmpl, size_t *tlen)
 {
-	return cluster_add(c, 0, masked, len, tmpl, tlen);
+	return cluster_add(c, 0, masked, len, tmpl, tlen, NULL);
+}
+
+uint64_t
+lw_cluster_add_new(struct lw_cluster *c, const char *masked, size_t len,
+    const char **tmpl, size_t *tlen, int *isnew)
+{
+	return cluster_add(c, 0, masked, len, tmpl, tlen, isnew);
 }
 
 uint64_t
 lw_cluster_seed(struct lw_cluster *c, uint64_t id, const char *tmpl,
     size_t len)
 {
-	return cluster_add(c, id == 0 ? 1 : id, tmpl, len, NULL, NULL);
+	return cluster_add(c, id == 0 ? 1 : id, tmpl, len, NULL, NULL, NULL);
 }
 
 int

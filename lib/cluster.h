@@ -54,6 +54,10 @@ void		 lw_cluster_set_merge_cb(struct lw_cluster *c,
  */
 uint64_t	 lw_cluster_add(struct lw_cluster *c, const char *masked,
 		    size_t len, const char **tmpl, size_t *tlen);
+/* The same; *isnew is 1 when the masked text was not known before (as
+ * lw_cluster_lookup would have said), without hashing it twice. */
+uint64_t	 lw_cluster_add_new(struct lw_cluster *c, const char *masked,
+		    size_t len, const char **tmpl, size_t *tlen, int *isnew);
 /*
  * Restores a group remembered from before a restart: the template tmpl
  * (which may hold "<*>" where it generalised) under its stable id, as if

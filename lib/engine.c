@@ -962,8 +962,8 @@ engine_record(struct lw_engine *e, const struct lw_record *r,
 	if (lvl >= LW_LVL_WARNING) {
 		const char	*gt;
 		size_t		 gl;
-		uint64_t	 mid, id, oid;
-		int		 seen_text;
+		uint64_t	 mid, id;
+		int		 seen_text, isnew_text;
 
 		/*
 		 * Mask, then cluster: the group keeps the id of the first
@@ -974,9 +974,9 @@ engine_record(struct lw_engine *e, const struct lw_record *r,
 		tlen = lw_mask(r->message.p, r->message.len, e->tmplbuf,
 		    sizeof(e->tmplbuf));
 		mid = lw_tmpl_id(e->tmplbuf, tlen);
-		seen_text = lw_cluster_lookup(e->cl, e->tmplbuf, tlen, &oid,
-		    NULL, NULL) == 0;
-		id = lw_cluster_add(e->cl, e->tmplbuf, tlen, &gt, &gl);
+		id = lw_cluster_add_new(e->cl, e->tmplbuf, tlen, &gt, &gl,
+		    &isnew_text);
+		seen_text = !isnew_text;
 		/* A variant joining a group is remembered under its own id
 		 * too: after a restart the clusters start empty, and the
 		 * variant must not look new then. */

@@ -262,6 +262,20 @@ test_seed(void **state)
 	assert_int_equal(id, 42);
 	assert_string_equal(t, g);
 	assert_int_equal(lw_cluster_count(c), 1);
+	/* Known and new texts told apart as lw_cluster_lookup would. */
+	{
+		int	isnew = -1;
+
+		lw_cluster_add_new(c, "Login failed for user amy", 25, NULL,
+		    NULL, &isnew);
+		assert_int_equal(isnew, 1);
+		lw_cluster_add_new(c, "Login failed for user amy", 25, NULL,
+		    NULL, &isnew);
+		assert_int_equal(isnew, 0);
+		lw_cluster_add_new(c, "Login failed for user bob", 25, NULL,
+		    NULL, &isnew);
+		assert_int_equal(isnew, 0);	/* seeded */
+	}
 	/* A known text stays where it is. */
 	assert_int_equal(lw_cluster_seed(c, 99, g, strlen(g)), 42);
 	/* Without a seed the new value would have been a group of its own. */
