@@ -53,6 +53,13 @@ struct netsink_ops {
 
 #define LW_NSINKS	3
 
+/* An alert for the terminal and alerts.jsonl, ready to be written. */
+struct local_alert {
+	char		*json;		/* one line of alerts.jsonl */
+	char		*term;		/* the terminal block, or NULL */
+	int		 report;	/* not for alerts.jsonl */
+};
+
 struct netsink {
 	const struct netsink_ops *ops;
 	struct lw_daemon	*d;
@@ -75,7 +82,7 @@ struct lw_daemon {
 	int			 replaying;	/* context before the offset */
 	/* Alerts of the open batch for the local sinks, written once the
 	 * batch (and their outbox rows) is committed. */
-	char			**local;	/* JSON lines */
+	struct local_alert	*local;
 	size_t			 nlocal;
 	int64_t			 misconf_mono[LW_NSINKS];	/* last told */
 	char			 host[256];

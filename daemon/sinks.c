@@ -36,17 +36,19 @@ struct sink_batch {
 	size_t			 n;
 };
 
-static void
-sink_terminal(struct lw_daemon *d, const struct lw_alert *a)
+/* The terminal block of a, rendered when the alert is routed; NULL if
+ * it cannot be. */
+static char *
+sink_terminal_render(struct lw_daemon *d, const struct lw_alert *a)
 {
 	struct buf	b;
 
 	buf_init(&b, 256 * 1024);
-	if (lw_alert_render_terminal(a, d->color, &b) == 0) {
-		fwrite(b.data, 1, b.len, stdout);
-		fflush(stdout);
+	if (lw_alert_render_terminal(a, d->color, &b) == -1) {
+		buf_free(&b);
+		return NULL;
 	}
-	buf_free(&b);
+	return buf_take(&b);
 }
 
 /* Append one line; open and close each time so that a user who rotates
@@ -288,21 +290,18 @@ sinks_free(struct lw_daemon *d)
 }
 
 static void
-sink_local(struct lw_daemon *d, const char *json)
+sink_local(struct lw_daemon *d, const struct local_alert *l)
 {
-	struct lw_alert	*a;
-	char		 err[512];
-	int		 report = 0;
+	char	err[512];
 
-	if ((a = lw_alert_from_json(json, strlen(json))) != NULL) {
-		sink_terminal(d, a);
-		report = lw_alert_is_report(a);
-		lw_alert_free(a);
+	if (l->term != NULL) {
+		fputs(l->term, stdout);
+		fflush(stdout);
 	}
 	/* alerts.jsonl is the alert log; reports are in the state DB. */
-	if (report)
+	if (l->report)
 		return;
-	if (sink_jsonl(d, json, err, sizeof(err)) == -1) {
+	if (sink_jsonl(d, l->json, err, sizeof(err)) == -1) {
 		if (!d->jsonl_warned)
 			log_warnx("alerts.jsonl: %s", err);
 		d->jsonl_warned = 1;
@@ -320,8 +319,9 @@ sinks_flush_local(struct lw_daemon *d)
 	size_t	i;
 
 	for (i = 0; i < d->nlocal; i++) {
-		sink_local(d, d->local[i]);
-		free(d->local[i]);
+		sink_local(d, &d->local[i]);
+		free(d->local[i].json);
+		free(d->local[i].term);
 	}
 	free(d->local);
 	d->local = NULL;
@@ -332,8 +332,9 @@ sinks_flush_local(struct lw_daemon *d)
 static void
 sinks_route(struct lw_daemon *d, struct lw_alert *a, int skip)
 {
-	char	*json;
-	int	 i;
+	struct local_alert	 l;
+	char			*json;
+	int			 i;
 
 	json = lw_alert_to_json(a);
 	if (json == NULL) {
@@ -350,14 +351,18 @@ sinks_route(struct lw_daemon *d, struct lw_alert *a, int skip)
 		    a->severity >= s->ops->min_severity(d->cfg)))
 			outq_push(s->q, a->id, json);
 	}
+	l.json = json;
+	l.term = sink_terminal_render(d, a);
+	l.report = lw_alert_is_report(a);
 	if (d->in_batch && d->nlocal < OUTQ_MAX_ITEMS) {
 		d->local = xreallocarray(d->local, d->nlocal + 1,
 		    sizeof(*d->local));
-		d->local[d->nlocal++] = json;
+		d->local[d->nlocal++] = l;
 		return;
 	}
-	sink_local(d, json);
-	free(json);
+	sink_local(d, &l);
+	free(l.json);
+	free(l.term);
 }
 
 void
@@ -467,7 +472,7 @@ test_done(void *ctx, enum outq_result res, int retry_after,
 int
 sinks_test(struct lw_daemon *d, struct lw_alert *a)
 {
-	char		*json = lw_alert_to_json(a), err[512];
+	char		*json = lw_alert_to_json(a), err[512], *term;
 	int		 failed = 0, any = 0, i;
 
 	if (json == NULL) {
@@ -475,7 +480,9 @@ sinks_test(struct lw_daemon *d, struct lw_alert *a)
 		return -1;
 	}
 	printf("terminal: delivered\n");
-	sink_terminal(d, a);
+	if ((term = sink_terminal_render(d, a)) != NULL)
+		fputs(term, stdout);
+	free(term);
 	if (d->cfg->alerts.jsonl != NULL) {
 		any = 1;
 		if (sink_jsonl(d, json, err, sizeof(err)) == 0)
