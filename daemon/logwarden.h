@@ -24,7 +24,6 @@ struct summary;
 struct reports;
 struct lw_record;
 struct lw_report;
-struct lw_redactor;
 struct lw_category;
 struct tail;
 struct lw_daemon;
@@ -175,9 +174,6 @@ void	reports_free(struct lw_daemon *);
 void	reports_record(struct lw_daemon *, const struct lw_record *);
 /* One line: each report's next time and what its period holds. */
 void	reports_status(struct lw_daemon *, FILE *);
-struct lw_report *reports_new_report(struct lw_daemon *,
-	    const struct lw_config *, const struct lw_redactor *,
-	    struct lw_category **cats);
 
 /* reports_resume.c: where a report period began in the log. */
 struct reports_ckpt {

@@ -151,7 +151,7 @@ next_daily(int64_t now_ms, int minute)
 	return now_ms + 24 * HOUR_MS;
 }
 
-struct lw_report *
+static struct lw_report *
 reports_new_report(struct lw_daemon *d, const struct lw_config *cfg,
     const struct lw_redactor *red, struct lw_category **cats)
 {
