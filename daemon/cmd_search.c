@@ -15,6 +15,17 @@
  * matcher (lib/match.h); only lines that may belong to the timeline are
  * looked at one by one.
  *
+ * With several files the timeline is merged in log time, for files may
+ * overlap (a bot's log and its exchange connector's): pass 2 reads them
+ * one after the other into lib/tlmerge.h, which keeps the first 2000
+ * lines by (time, order read) in at most SEARCH_MERGE_BYTES, and they
+ * are printed and given to --llm once the files are read.  A line
+ * without a time of its own takes its record's, else that of the
+ * timeline line before it in its file, else its file's first time (none:
+ * the end, in file order).  Past the byte cap a line is kept shortened
+ * to SEARCH_SHORT_LINE bytes (said on stderr), so memory stays bounded
+ * whatever the input; one file streams as it is read.
+ *
  * Text output: "> file:line: text" for a match, "~" for a line sharing
  * an identifier, " " for context.  Log bytes are escaped (lw_vis); on a
  * terminal (--color=auto, unless NO_COLOR is set) the matched parts are
@@ -39,7 +50,8 @@
  * offsets in text: the matched parts of a match, the shared identifiers
  * of a related line, none for context.  time is the line's log time (a
  * traceback line takes its record's), null when unknown.  left_out counts
- * the timeline lines past the 2000-line cap.
+ * the timeline lines past the 2000-line cap (the first 2000 in time
+ * order are kept).
  *
  * Exit status: 0 something matched, 1 nothing did or an error, 2 usage.
  */
@@ -62,6 +74,7 @@
 #include "match.h"
 #include "parse.h"
 #include "redact.h"
+#include "tlmerge.h"
 #include "tlprompt.h"
 #include "utf8.h"
 #include "xmalloc.h"
@@ -74,6 +87,23 @@
 #define SEARCH_OUT_BYTES	(SEARCH_LINE_MAX * 4 + 4096)	/* escaped */
 #define SEARCH_LLM_LINE		500		/* bytes of a line in the prompt */
 #define SEARCH_TIME_BACK	64		/* lines looked back for a time */
+/*
+ * The merged timeline of several files: at most SEARCH_MAX_OUT lines in
+ * SEARCH_MERGE_BYTES (renderings and, for --llm, redacted lines of at
+ * most SEARCH_LLM_RAW bytes).  A line that does not fit is kept cut to
+ * SEARCH_SHORT_LINE bytes of log (SEARCH_SHORT_RAW for --llm), which
+ * stays within SEARCH_MERGE_SMALL: 2752 bytes of text or about 4 KiB of
+ * JSON at worst, every byte escaped.
+ */
+#define SEARCH_MERGE_BYTES	(64 * 1024 * 1024)
+#define SEARCH_MERGE_SMALL	(8 * 1024)
+#define SEARCH_SHORT_LINE	512
+#define SEARCH_SHORT_RAW	1024
+#define SEARCH_LLM_RAW		(4 * 1024)
+
+/* What a merged line went through, counted when it is printed. */
+#define MERGE_CUT		0x1		/* at SEARCH_LINE_MAX */
+#define MERGE_SHORT		0x2		/* at SEARCH_SHORT_LINE */
 
 #define COLOR_MATCH		"\033[1;31m"
 #define COLOR_ID		"\033[1;36m"
@@ -108,9 +138,16 @@ struct search {
 	size_t		 idhit[SEARCH_MAX_IDS];	/* next copy in the block */
 	struct lw_parser *parser;
 	int64_t		 last_t;
+	int64_t		*ftime;		/* first log times; INT64_MAX none */
+	int64_t		 last_key;	/* time of its last timeline line */
 	uint64_t	 out;		/* timeline lines, also past the cap */
+	uint64_t	 printed;	/* of them */
 	uint64_t	 cut;		/* of them, cut at SEARCH_LINE_MAX */
+	uint64_t	 shortened;	/* of them, cut for SEARCH_MERGE_BYTES */
 	struct buf	 line;		/* one escaped line */
+	struct buf	 redl;		/* one redacted line (--llm, merged) */
+	char		**jfile;	/* --json: "file":"name", per file */
+	struct lw_tlmerge *merge;	/* several files: the timeline */
 	struct lw_config *cfg;		/* --llm */
 	struct lw_redactor *red;
 	struct lw_tlprompt *tlp;	/* the timeline kept for the prompt */
@@ -167,6 +204,7 @@ search_file(struct search *s, int fi, char *buf, block_fn fn)
 	s->fi = fi;
 	s->fbase = s->idx;
 	s->last_t = INT64_MIN;
+	s->last_key = s->ftime[fi];
 	for (;;) {
 		want = SEARCH_BLOCK - have;
 		if ((n = gzread(gz, buf + have, (unsigned)want)) < 0)
@@ -253,11 +291,11 @@ file_first_time(struct lw_parser *parser, const char *path)
 }
 
 /* Files in time order (bot.log.2.gz, bot.log.1, bot.log), by the first
- * timestamp of each; ties and files without one keep their order. */
+ * timestamp of each, left in t[0..n); ties and files without one keep
+ * their order. */
 static void
-order_files(struct lw_parser *parser, char **files, int n)
+order_files(struct lw_parser *parser, char **files, int64_t *t, int n)
 {
-	int64_t	*t = xcalloc((size_t)n, sizeof(*t));
 	int	 i, j;
 
 	for (i = 0; i < n; i++)
@@ -273,7 +311,6 @@ order_files(struct lw_parser *parser, char **files, int n)
 		t[j + 1] = kt;
 		files[j + 1] = kf;
 	}
-	free(t);
 }
 
 /* Pass 1: a matching line; its identifiers are followed from now on. */
@@ -446,30 +483,22 @@ json_add_string(cJSON *o, const char *name, const char *s, size_t len)
 	buf_free(&b);
 }
 
-static void
-json_print(cJSON *o, const char *before)
-{
-	char	*js;
-
-	if ((js = cJSON_PrintUnformatted(o)) == NULL)
-		fatalx("cJSON_PrintUnformatted: out of memory");
-	printf("%s%s", before, js);
-	free(js);
-	cJSON_Delete(o);
-}
-
-static void
-emit_json(struct search *s, char why, const char *line, size_t len,
-    int64_t t, const struct lw_match_span *sp, size_t nsp)
+/*
+ * The JSON object of a timeline line without its "file" member, which
+ * print_line puts in front (a merged line need not keep it).  Returns
+ * the text, which the caller frees.
+ */
+static char *
+render_json(struct search *s, char why, uint64_t lineno, const char *line,
+    size_t len, int64_t t, const struct lw_match_span *sp, size_t nsp)
 {
 	struct lw_match_span	 mapped[LW_MATCH_MAX_SPANS];
 	cJSON			*o, *spans, *pair;
-	char			 iso[LW_ISO8601_LEN];
+	char			 iso[LW_ISO8601_LEN], *js;
 	size_t			 i;
 
 	o = cJSON_CreateObject();
-	json_add_string(o, "file", s->files[s->fi], strlen(s->files[s->fi]));
-	cJSON_AddNumberToObject(o, "line", (double)(s->idx - s->fbase + 1));
+	cJSON_AddNumberToObject(o, "line", (double)lineno);
 	if (t == INT64_MIN)
 		cJSON_AddNullToObject(o, "time");
 	else {
@@ -494,7 +523,70 @@ emit_json(struct search *s, char why, const char *line, size_t len,
 		    (double)mapped[i].end));
 		cJSON_AddItemToArray(spans, pair);
 	}
-	json_print(o, s->out == 1 ? "\n" : ",\n");
+	if ((js = cJSON_PrintUnformatted(o)) == NULL)
+		fatalx("cJSON_PrintUnformatted: out of memory");
+	cJSON_Delete(o);
+	return js;
+}
+
+/* The "file":"name", that starts each timeline object of a file. */
+static char *
+json_file(const char *name)
+{
+	cJSON	*o = cJSON_CreateObject();
+	char	*js;
+	size_t	 n;
+
+	json_add_string(o, "file", name, strlen(name));
+	if ((js = cJSON_PrintUnformatted(o)) == NULL)
+		fatalx("cJSON_PrintUnformatted: out of memory");
+	cJSON_Delete(o);
+	/* {"file":"name"} becomes "file":"name", */
+	n = strlen(js);
+	memmove(js, js + 1, n - 2);
+	js[n - 2] = ',';
+	js[n - 1] = '\0';
+	return js;
+}
+
+/*
+ * A timeline line as printed, without its file and line number: the
+ * text after "> file:line: ", or the JSON object without "file".  The
+ * caller frees it; *outlen is its length.
+ */
+static char *
+render(struct search *s, char why, uint64_t lineno, const char *line,
+    size_t len, int64_t t, size_t *outlen)
+{
+	struct lw_match_span	 sp[LW_MATCH_MAX_SPANS];
+	size_t			 nsp;
+	char			*r;
+
+	nsp = line_spans(s, why, line, len, sp);
+	if (s->json)
+		r = render_json(s, why, lineno, line, len, t, sp, nsp);
+	else {
+		buf_reset(&s->line);
+		(void)lw_match_render(&s->line, line, len, sp, s->color ? nsp :
+		    0, lw_vis, why == '>' ? COLOR_MATCH : COLOR_ID, COLOR_OFF,
+		    NULL);
+		r = xmemdup(buf_str(&s->line), s->line.len);
+	}
+	*outlen = strlen(r);
+	return r;
+}
+
+static void
+print_line(struct search *s, char why, int fi, uint64_t lineno,
+    const char *out)
+{
+	if (s->json)
+		printf("%s{%s%s", s->printed == 0 ? "\n" : ",\n",
+		    s->jfile[fi], out + 1);
+	else
+		printf("%c %s:%llu: %s\n", why, s->files[fi],
+		    (unsigned long long)lineno, out);
+	s->printed++;
 }
 
 /* Lines between the line being emitted and the nearest match; the
@@ -512,15 +604,85 @@ match_dist(const struct search *s)
 	return d;
 }
 
+/*
+ * Pass 2 over several files: a line of the timeline goes to the merge,
+ * by its time (--window has it; else its record's, looked up only now),
+ * else the time of the timeline line before it in its file.  It is
+ * rendered only when the merge wants it, and shortened when it does not
+ * fit the merge's bytes.
+ */
+static void
+merge_line(struct search *s, char why, const char *b, size_t ls,
+    size_t le, int64_t t)
+{
+	struct lw_tlmerge_line	 l;
+	const char		*line = b + ls;
+	size_t			 len = le - ls, max = SEARCH_LINE_MAX, n;
+	size_t			 rawmax = SEARCH_LLM_RAW;
+	int			 rc;
+
+	s->out++;
+	if (s->window_ms == 0)
+		t = time_back(s, b, ls, le);
+	if (t != INT64_MIN)
+		s->last_key = t;
+	if (!lw_tlmerge_wants(s->merge, s->last_key))
+		return;
+	memset(&l, 0, sizeof(l));
+	l.t = s->last_key;
+	l.file = s->fi;
+	l.line = s->idx - s->fbase + 1;
+	l.mark = why;
+	l.dist = match_dist(s);
+	if (len > SEARCH_LINE_MAX) {
+		len = SEARCH_LINE_MAX;
+		l.flags |= MERGE_CUT;
+	}
+	/*
+	 * --llm keeps the line redacted whole, then cut: the prompt shows
+	 * SEARCH_LLM_LINE bytes of it, and a secret cut first could go
+	 * unrecognised (tlprompt redacts once more, to no effect).
+	 */
+	if (s->tlp != NULL) {
+		buf_reset(&s->redl);
+		if (lw_redact(s->red, line, len, &s->redl) == -1)
+			(void)buf_adds(&s->redl, "[a line too long to redact]");
+	}
+	for (;;) {
+		n = len > max ? lw_utf8_cut(line, max) : len;
+		l.out = render(s, why, l.line, line, n, t, &l.outlen);
+		if (s->tlp != NULL) {
+			l.raw = s->redl.data;	/* NULL when empty */
+			l.rawlen = s->redl.len > rawmax ?
+			    lw_utf8_cut(l.raw, rawmax) : s->redl.len;
+		}
+		rc = lw_tlmerge_add(s->merge, &l);
+		free(l.out);
+		if (rc != -1)
+			break;
+		/* A line of SEARCH_MERGE_SMALL always fits; an empty one
+		 * surely is one. */
+		if (max == 0)
+			fatalx("merge_line: an empty line does not fit");
+		max = max > SEARCH_SHORT_LINE ? SEARCH_SHORT_LINE : 0;
+		rawmax = max > 0 ? SEARCH_SHORT_RAW : 0;
+		l.flags |= MERGE_SHORT;
+	}
+}
+
 /* Pass 2: one line of the timeline. */
 static void
 emit(struct search *s, char why, const char *b, size_t ls, size_t le,
     int64_t t)
 {
-	struct lw_match_span	 sp[LW_MATCH_MAX_SPANS];
 	const char		*line = b + ls;
-	size_t			 len = le - ls, nsp;
+	size_t			 len = le - ls, n;
+	char			*r;
 
+	if (s->merge != NULL) {
+		merge_line(s, why, b, ls, le, t);
+		return;
+	}
 	/* Past the store's cap a line only counts as left out. */
 	if (s->tlp != NULL)
 		(void)lw_tlprompt_add(s->tlp, s->idx, why, match_dist(s), line,
@@ -531,20 +693,40 @@ emit(struct search *s, char why, const char *b, size_t ls, size_t le,
 		len = SEARCH_LINE_MAX;
 		s->cut++;
 	}
-	nsp = line_spans(s, why, line, len, sp);
-	if (s->json) {
-		if (s->window_ms == 0)
-			t = time_back(s, b, ls, le);
-		emit_json(s, why, line, len, t, sp, nsp);
-	} else {
-		buf_reset(&s->line);
-		(void)lw_match_render(&s->line, line, len, sp, s->color ? nsp :
-		    0, lw_vis, why == '>' ? COLOR_MATCH : COLOR_ID, COLOR_OFF,
-		    NULL);
-		printf("%c %s:%llu: %s\n", why, s->files[s->fi],
-		    (unsigned long long)(s->idx - s->fbase + 1),
-		    buf_str(&s->line));
+	if (s->json && s->window_ms == 0)
+		t = time_back(s, b, ls, le);
+	r = render(s, why, s->idx - s->fbase + 1, line, len, t, &n);
+	print_line(s, why, s->fi, s->idx - s->fbase + 1, r);
+	free(r);
+}
+
+/*
+ * The merged timeline, once all files are read: printed and given to
+ * --llm in time order.  The prompt numbers its lines by their place
+ * here, and counts the lines left out past SEARCH_MAX_OUT as the
+ * streaming path does.
+ */
+static void
+merge_print(struct search *s)
+{
+	const struct lw_tlmerge_line	*v;
+	size_t				 n, i;
+	uint64_t			 k;
+
+	v = lw_tlmerge_sorted(s->merge, &n);
+	for (i = 0; i < n; i++) {
+		print_line(s, v[i].mark, v[i].file, v[i].line, v[i].out);
+		if (v[i].flags & MERGE_CUT)
+			s->cut++;
+		if (v[i].flags & MERGE_SHORT)
+			s->shortened++;
+		if (s->tlp != NULL)
+			(void)lw_tlprompt_add(s->tlp, i, v[i].mark, v[i].dist,
+			    v[i].raw != NULL ? v[i].raw : "", v[i].rawlen);
 	}
+	/* n is min(out, SEARCH_MAX_OUT), the store's cap: these only count. */
+	for (k = n; s->tlp != NULL && k < s->out; k++)
+		(void)lw_tlprompt_add(s->tlp, k, ' ', UINT64_MAX, "", 0);
 }
 
 /*
@@ -775,6 +957,11 @@ report_caps(struct search *s)
 		fprintf(stderr, "search: %llu line%s longer than %d bytes "
 		    "%s cut\n", (unsigned long long)s->cut, s->cut == 1 ? "" :
 		    "s", SEARCH_LINE_MAX, s->cut == 1 ? "is" : "are");
+	if (s->shortened > 0)
+		fprintf(stderr, "search: %llu timeline line%s shown cut to %d "
+		    "bytes: the merged timeline holds at most %d MiB\n",
+		    (unsigned long long)s->shortened, s->shortened == 1 ? " is" :
+		    "s are", SEARCH_SHORT_LINE, SEARCH_MERGE_BYTES / 1048576);
 	if ((n = lw_match_errors(s->mt, msg, sizeof(msg))) > 0)
 		fprintf(stderr, "search: %zu line%s could not be matched (%s) "
 		    "and count as not matching\n", n, n == 1 ? "" : "s", msg);
@@ -821,7 +1008,7 @@ cmd_search(const char *cfgpath, int argc, char **argv)
 	const char	*when = NULL;
 	char		*end, *answer = NULL, err[512];
 	long		 v;
-	int		 ch, rc = 1;
+	int		 ch, k, rc = 1;
 	size_t		 i;
 
 	s = xcalloc(1, sizeof(*s));
@@ -889,9 +1076,17 @@ cmd_search(const char *cfgpath, int argc, char **argv)
 	s->files = argv;
 	s->nfiles = argc - 1;
 	s->flines = xcalloc((size_t)s->nfiles, sizeof(*s->flines));
+	s->ftime = xcalloc((size_t)s->nfiles, sizeof(*s->ftime));
 	s->parser = lw_parser_new();
 	buf_init(&s->line, SEARCH_OUT_BYTES);
-	order_files(s->parser, s->files, s->nfiles);
+	/* As lw_tlprompt_add's: redaction can double a line. */
+	buf_init(&s->redl, SEARCH_LINE_MAX * 2);
+	order_files(s->parser, s->files, s->ftime, s->nfiles);
+	if (s->json) {
+		s->jfile = xcalloc((size_t)s->nfiles, sizeof(*s->jfile));
+		for (k = 0; k < s->nfiles; k++)
+			s->jfile[k] = json_file(s->files[k]);
+	}
 	if (search_files(s, find_block) == -1)
 		goto out;
 	print_head(s);
@@ -906,8 +1101,13 @@ cmd_search(const char *cfgpath, int argc, char **argv)
 		if (s->m[i].t != INT64_MIN)
 			s->mtimes[s->nmtimes++] = s->m[i].t;
 	qsort(s->mtimes, s->nmtimes, sizeof(*s->mtimes), cmp_time);
+	if (s->nfiles > 1)
+		s->merge = lw_tlmerge_new(SEARCH_MAX_OUT, SEARCH_MERGE_BYTES,
+		    SEARCH_MERGE_SMALL);
 	if (search_files(s, print_block) == -1)
 		goto out;
+	if (s->merge != NULL)
+		merge_print(s);
 	fflush(stdout);
 	report_caps(s);
 	rc = 0;
@@ -917,9 +1117,15 @@ cmd_search(const char *cfgpath, int argc, char **argv)
 out:
 	free(answer);
 	lw_tlprompt_free(s->tlp);
+	lw_tlmerge_free(s->merge);
+	for (k = 0; s->jfile != NULL && k < s->nfiles; k++)
+		free(s->jfile[k]);
+	free(s->jfile);
+	free(s->ftime);
 	free(s->mtimes);
 	free(s->flines);
 	buf_free(&s->line);
+	buf_free(&s->redl);
 	lw_parser_free(s->parser);
 	lw_match_free(s->mt);
 	lw_redactor_free(s->red);

@@ -6,6 +6,7 @@ the (fake, loopback) model within the token budget, secrets redacted."""
 
 import gzip
 import json
+import os
 import re
 
 import fakes
@@ -310,6 +311,188 @@ def test_colour():
         assert r.returncode == 2 and "--color" in r.stderr, r
 
 
+# Two logs covering the same seconds: the bot's and its exchange
+# connector's, sharing order #777.  A traceback follows the 09:00:03
+# record, and the exchange has a line at that very millisecond.
+BOT_LINES = ["2025-03-20 09:00:01.000 [INFO] Exchange - Order #777 placed",
+             "2025-03-20 09:00:03.000 [ERROR] Exchange - Order #777 failed",
+             "Traceback (most recent call last):",
+             '  File "bot.py", line 7, in submit',
+             "2025-03-20 09:00:05.000 [INFO] Exchange - Order #777 closed"]
+EXCH_LINES = ["2025-03-20 09:00:02.000 [INFO] conn - ack #777",
+              "2025-03-20 09:00:03.000 [INFO] conn - fill #777 partial",
+              "2025-03-20 09:00:04.000 [WARNING] conn - reject #777"]
+# (file, line, kind, time) of the merged timeline of "#777" with -C 1.
+MERGED = [("bot", 1, "match", "09:00:01"), ("exch", 1, "match", "09:00:02"),
+          ("bot", 2, "match", "09:00:03"), ("bot", 3, "context", "09:00:03"),
+          ("bot", 4, "context", "09:00:03"), ("exch", 2, "match", "09:00:03"),
+          ("exch", 3, "match", "09:00:04"), ("bot", 5, "match", "09:00:05")]
+
+
+def write_overlapping(env, gz=None):
+    """bot.log and exchange.log (either gzipped when gz names it);
+    returns their paths."""
+    paths = []
+    for name, lines in (("bot", BOT_LINES), ("exch", EXCH_LINES)):
+        data = "".join(l + "\n" for l in lines).encode()
+        path = env.path(name + ".log" + (".gz" if gz == name else ""))
+        if gz == name:
+            data = gzip.compress(data)
+        with open(path, "wb") as f:
+            f.write(data)
+        paths.append(path)
+    return paths
+
+
+def merged_expected(bot, exch):
+    names = {"bot": bot, "exch": exch}
+    text = {"bot": BOT_LINES, "exch": EXCH_LINES}
+    return [(names[f], n, k, "2025-03-20T%s.000Z" % t, text[f][n - 1])
+            for f, n, k, t in MERGED]
+
+
+def test_overlapping_files_merged_in_time_order():
+    """Lines of two files that overlap in time interleave by log time,
+    in text and JSON, plain or gzipped, whatever order the files are
+    named in; a traceback stays under its record."""
+    with lwtest.Env() as env:
+        env.write_config()
+        for gz in (None, "exch", "bot"):
+            bot, exch = write_overlapping(env, gz)
+            want = merged_expected(bot, exch)
+            for files in ([bot, exch], [exch, bot]):
+                r = env.run(["search", "-C", "1"] + files + ["#777"])
+                assert r.returncode == 0, r
+                marks = {"match": ">", "context": " "}
+                assert timeline(r.stdout) == [
+                    "%s %s:%d: %s" % (marks[k], f, n, text)
+                    for f, n, k, _, text in want], (gz, r.stdout)
+                assert r.stdout.startswith("6 lines contain \"#777\"; "
+                                           "following 777\n"), r.stdout
+                assert r.stderr == "", r.stderr
+                r, d = search_json(env, ["-C", "1"] + files + ["#777"])
+                assert r.returncode == 0, r
+                got = [(e["file"], e["line"], e["kind"], e["time"],
+                        e["text"]) for e in d["timeline"]]
+                assert got == want, (gz, got)
+                assert d["timeline_capped"] is False and \
+                    d["left_out"] == 0, d
+                assert [f["lines"] for f in d["files"]] == [5, 3], d
+            for p in (bot, exch):
+                os.unlink(p)
+
+
+def test_merged_timeline_single_file_unchanged():
+    """A second file that adds nothing to the timeline (an empty one, as
+    context lines run on across files) leaves the output byte for byte
+    as the one-file search streams it, with --window too; and one file's
+    output is what it always was."""
+    with lwtest.Env() as env:
+        env.write_config()
+        old = write_logs(env)
+        env.log.append("Traceback (most recent call last):",
+                       "  raise InsufficientFunds(12345)")
+        other = env.path("other.log")
+        open(other, "w").close()
+        for args in (["-C", "0"], ["-C", "2"], ["--window", "30", "-C", "0"],
+                     ["--color=always", "-C", "1"]):
+            one = env.run(["search"] + args + [env.log.path, "12345"])
+            two = env.run(["search"] + args + [env.log.path, other, "12345"])
+            assert one.returncode == 0 and two.returncode == 0, (one, two)
+            assert one.stdout == two.stdout, (args, one.stdout, two.stdout)
+            assert one.stderr == two.stderr == "", (one, two)
+        one = env.run(["search", "-C", "0", env.log.path, "12345"])
+        assert timeline(one.stdout) == [
+            "> %s:2: %s" % (env.log.path, "2025-03-20 09:16:01.000 [ERROR] "
+                            "Exchange - Order #12345 failed: Insufficient "
+                            "funds api_key=" + KEY),
+            "> %s:6:   raise InsufficientFunds(12345)" % env.log.path], \
+            one.stdout
+        # Rotated files that do not overlap keep their file order.
+        r = env.run(["search", "-C", "1", env.log.path, old, "12345"])
+        got = [l.split(": ", 1)[0] for l in timeline(r.stdout)]
+        assert got == ["> %s:1" % old, "  %s:2" % old] + \
+            ["%s %s:%d" % (m, env.log.path, n) for m, n in
+             ((" ", 1), (">", 2), ("~", 3), (" ", 5), (">", 6))], \
+            got
+
+
+def test_merged_timeline_cap_keeps_the_earliest():
+    """Past the 2000-line cap the lines kept are the first 2000 in time
+    order across both files, and the rest count as left out."""
+    with lwtest.Env() as env:
+        env.write_config()
+        env.log.append(*["2025-03-20 12:%02d:%02d.000 [ERROR] Engine - boom "
+                         "%d on BTC/USDT" % (2 * i // 60 % 60, 2 * i % 60, i)
+                         for i in range(1500)])
+        exch = env.path("exchange.log")
+        with open(exch, "w") as f:
+            f.write("".join("2025-03-20 12:%02d:%02d.000 [INFO] conn - "
+                            "BTC/USDT book %d\n" % ((2 * i + 1) // 60 % 60,
+                                                    (2 * i + 1) % 60, i)
+                            for i in range(1500)))
+        r, d = search_json(env, ["-C", "0", exch, env.log.path, "boom"])
+        assert r.returncode == 0, r
+        tl = d["timeline"]
+        assert len(tl) == 2000, len(tl)
+        assert d["timeline_capped"] is True and d["left_out"] == 1000, d
+        assert [(e["file"], e["line"], e["kind"]) for e in tl] == [
+            (env.log.path if i % 2 == 0 else exch, i // 2 + 1,
+             "match" if i % 2 == 0 else "related") for i in range(2000)], \
+            tl[:4]
+        times = [e["time"] for e in tl]
+        assert times == sorted(times) and len(set(times)) == 2000, times[:4]
+        assert "the timeline is cut at 2000 lines; 1000 more lines were " \
+            "left out" in r.stderr, r.stderr
+        r = env.run(["search", "-C", "0", exch, env.log.path, "boom"])
+        got = timeline(r.stdout)
+        assert len(got) == 2000 and "book 999" in got[-1], got[-1]
+
+
+def test_merged_timeline_byte_cap():
+    """Lines too big to keep 2000 of in 64 MiB: the later ones are kept
+    shortened, said on stderr, and --json stays valid and in order."""
+    with lwtest.Env() as env:
+        env.write_config()
+        blob = "\x01" * 66000
+        for name, sec in (("a.log", 0), ("b.log", 1)):
+            with open(env.path(name), "w") as f:
+                f.write("".join("2025-03-20 09:%02d:%02d.000 [INFO] x - "
+                                "#555 %s %s\n" % ((2 * i + sec) // 60,
+                                                  (2 * i + sec) % 60,
+                                                  name, blob)
+                                for i in range(80)))
+        r, d = search_json(env, ["-C", "0", env.path("a.log"),
+                                 env.path("b.log"), "#555"])
+        assert r.returncode == 0, r
+        tl = d["timeline"]
+        assert len(tl) == 160, len(tl)
+        assert [e["line"] for e in tl] == [i // 2 + 1 for i in range(160)]
+        assert [e["file"][-5:] for e in tl] == ["a.log", "b.log"] * 80
+        sizes = [len(e["text"]) for e in tl]
+        full, short = sizes.count(64 * 1024), sizes.count(len(tl[-1]["text"]))
+        # a.log is read first: its lines fill the budget.
+        assert sizes[0] == 64 * 1024 and sizes[-1] < 600, sizes
+        assert full > 100 and full + short == 160, sizes
+        m = re.search(r"(\d+) timeline lines are shown cut to 512 bytes: "
+                      r"the merged timeline holds at most 64 MiB", r.stderr)
+        assert m and int(m.group(1)) == short, r.stderr
+        assert "160 lines longer than 65536 bytes are cut" in r.stderr, \
+            r.stderr
+        # --llm gets the same 160 lines, the shortened ones too.
+        with fakes.LlmServer(script=[{"content": "answer"}]) as srv:
+            llm_env(env, srv, 100000)
+            r = env.run(["search", "--llm", "-C", "0", env.path("b.log"),
+                         env.path("a.log"), "#555"])
+            assert r.returncode == 0 and "answer" in r.stdout, r
+            user = messages(srv)["user"]
+            assert "The timeline has 160 lines" in user, user[:500]
+            fence = user.split("LOGDATA-BEGIN\n")[1].split("LOGDATA-END")[0]
+            assert [l[:41] for l in fence.splitlines()[:2]] == [
+                "> 2025-03-20 09:00:00.000 [INFO] x - #555",
+                "> 2025-03-20 09:00:01.000 [INFO] x - #555"], fence[:300]
+
+
 def llm_tokens(b):
     """lw_llm_tokens (lib/llm_prompt.c), the estimate the budget is in."""
     NONE, ALPHA, DIGIT, PUNCT = range(4)
@@ -447,6 +630,32 @@ def test_llm_prompt_trimmed_to_budget():
         user = messages(srv, 1)["user"]
         assert "301 lines; 0 of them are left out" in user, user
         assert "before 000" in user and "after 149" in user, user
+
+
+def test_llm_prompt_in_merged_order():
+    """--llm over overlapping files: the prompt's lines come in merged
+    time order, secrets redacted, the totals right."""
+    with lwtest.Env() as env, fakes.LlmServer(script=[{
+            "content": "answer"}]) as srv:
+        llm_env(env, srv)
+        bot, exch = write_overlapping(env, "exch")
+        with open(exch, "ab") as f:
+            f.write(gzip.compress(b"2025-03-20 09:00:04.500 [INFO] conn - "
+                                  b"#777 api_key=" + KEY.encode() + b"\n"))
+        r = env.run(["search", "--llm", "-C", "1", exch, bot, "#777"])
+        assert r.returncode == 0, r
+        user = messages(srv)["user"]
+        assert "The timeline has 9 lines; 0 of them are left out" in user, \
+            user
+        fence = user.split("LOGDATA-BEGIN\n")[1].split("LOGDATA-END\n")[0]
+        want = [{"match": ">", "context": " "}[k] + " " + text
+                for _, _, k, _, text in merged_expected(bot, exch)]
+        want.insert(7, "> 2025-03-20 09:00:04.500 [INFO] conn - #777 "
+                    "api_key=[REDACTED]")
+        assert fence.splitlines() == want, fence
+        assert KEY not in srv.requests()[0].body.decode()
+        assert [l[:1] for l in timeline(r.stdout)] == \
+            [w[:1] for w in want], r.stdout
 
 
 if __name__ == "__main__":
