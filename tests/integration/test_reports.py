@@ -146,14 +146,22 @@ def test_daily_report_by_email_with_the_models_narrative():
                     "interval": 3600, "timeout": 5},
             "email": {"url": srv.url(), "ca_file": srv.ca_file,
                       "from": "lw@example.org", "to": "ops@example.org"},
-            "reports": {"daily": "14:00"}})
+            "alerts": {"group_interval": 1},
+            "reports": {"daily": "14:00", "hourly": True}})
         d = env.start(env=fake_env(HOUR - LEAD, LW_LLM_KEY=KEY))
         d.wait_ready()
         env.log.append(line("ERROR", "Order 7 failed: Insufficient funds "
                             "api_key=" + KEY),
                        line("ERROR", "Order 8 failed: Insufficient funds"),
                        line("INFO", "Heartbeat ok"))
-        m = srv.wait_messages(1, LEAD + 15)[0]
+        # Both fall due at 14:00: two messages of their own.
+        msgs = srv.wait_messages(2, LEAD + 15)
+        daily = [x for x in msgs if "Daily report" in x.subject]
+        hourly = [x for x in msgs if "Hourly report" in x.subject]
+        assert len(daily) == 1 and len(hourly) == 1, \
+            [x.subject for x in msgs]
+        assert "2 errors" in hourly[0].subject, hourly[0].subject
+        m = daily[0]
         assert m.subject.startswith("[logwarden] REPORT: Daily report "
                                     "2026-12-03 14:00-2026-12-04 14:00 UTC: "
                                     "2 errors"), m.subject
@@ -169,7 +177,7 @@ def test_daily_report_by_email_with_the_models_narrative():
         asked = [r for r in reqs if "LOGDATA-BEGIN" in
                  r["messages"][-1]["content"] and "narrative" in
                  r["messages"][0]["content"]]
-        assert asked, reqs
+        assert len(asked) == 2, reqs       # one narrative per report
         assert KEY not in json.dumps(reqs)
         assert d.stop() == 0
 
