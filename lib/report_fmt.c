@@ -51,20 +51,31 @@ peak_hour(const struct rpt_tmpl *t)
 	return best;
 }
 
-/* A table cell in a code span: '|' and '`' would end it early. */
+/*
+ * A table cell in a code span: '|' and '`' would end it early, and the
+ * text (templates, components, symbols) comes from the log: control
+ * bytes and invalid UTF-8 are escaped as \xNN (lw_vis), never written.
+ */
 static int
 md_code(struct buf *out, const char *s)
 {
-	int	rc = buf_addc(out, '`');
+	struct buf	 v;
+	const char	*p;
+	int		 rc;
 
-	for (; rc == 0 && *s != '\0'; s++) {
-		if (*s == '|')
+	buf_init(&v, 4 * strlen(s) + 1);
+	rc = lw_vis(&v, s, strlen(s));
+	if (rc == 0)
+		rc = buf_addc(out, '`');
+	for (p = buf_str(&v); rc == 0 && *p != '\0'; p++) {
+		if (*p == '|')
 			rc = buf_adds(out, "\\|");
-		else if (*s == '`')
+		else if (*p == '`')
 			rc = buf_addc(out, '\'');
 		else
-			rc = buf_addc(out, *s);
+			rc = buf_addc(out, *p);
 	}
+	buf_free(&v);
 	return rc == 0 ? buf_addc(out, '`') : -1;
 }
 

@@ -461,10 +461,12 @@ class Env:
         self.daemons.append(d)
         return d
 
-    def run(self, args, input=None, timeout=30.0, config=None, env=None):
+    def run(self, args, input=None, timeout=30.0, config=None, env=None,
+            raw=False):
         """Run a command to completion (check, templates, run --once ...).
 
-        Returns subprocess.CompletedProcess with text stdout and stderr.
+        Returns subprocess.CompletedProcess with text stdout and stderr
+        (raw: stdout as the bytes it wrote, to check them strictly).
         """
         argv = self._argv(args, config)
         if isinstance(input, str):
@@ -479,7 +481,8 @@ class Env:
                                  "---\n%s" % (timeout, " ".join(argv),
                                               err[-4000:]))
         return subprocess.CompletedProcess(
-            argv, p.returncode, p.stdout.decode("utf-8", "replace"),
+            argv, p.returncode,
+            p.stdout if raw else p.stdout.decode("utf-8", "replace"),
             p.stderr.decode("utf-8", "replace"))
 
     def alerts(self):

@@ -10,6 +10,7 @@ files read in time order, a missing file, runs with and without config.
 import gzip
 import json
 import os
+import random
 
 import lwtest
 
@@ -204,6 +205,37 @@ def test_several_files():
         assert j["period"]["hours"] == 6
         assert j["stats"]["errors"] == 6      # 1 1 per file pair of hours
         assert j["hourly"]["series"]["errors"] == [1, 1, 1, 1, 1, 1]
+
+
+def test_hostile_bytes_give_valid_json_and_a_safe_terminal():
+    # Invalid UTF-8, NULs, escape sequences and huge tokens in errors,
+    # warnings, components and examples.
+    rnd = random.Random(6)
+    lines = []
+    for i in range(400):
+        junk = bytes(rnd.choice([b for b in range(256) if b != 10])
+                     for _ in range(rnd.randrange(40)))
+        lvl = rnd.choice([b"ERROR", b"WARNING", b"INFO", b"CRITICAL"])
+        comp = rnd.choice([b"Exchange", b"Ex\xffch", b"\x1b[31mRed"])
+        lines.append(b"2025-03-20 09:%02d:%02d.000 [" % (i // 60 % 60, i % 60)
+                     + lvl + b"] " + comp + b" - Order %d failed: " % i
+                     + junk + (b"x" * rnd.choice([0, 0, 70000])))
+    with lwtest.Env() as env:
+        path = env.path("hostile.log")
+        with open(path, "wb") as f:
+            f.write(b"\n".join(lines) + b"\n")
+        p = env.run(["analyze", "--format", "json", path], env=NOCONFIG,
+                    raw=True)
+        assert p.returncode == 0, p.stderr
+        j = json.loads(p.stdout.decode("utf-8"))     # strict UTF-8
+        assert j["stats"]["lines"] == 400, j["stats"]
+        assert j["patterns"], j
+        p = env.run(["analyze", path], env=NOCONFIG, raw=True)
+        assert p.returncode == 0, p.stderr
+        p.stdout.decode("utf-8")
+        # No control byte but line breaks reaches the terminal.
+        assert not [c for c in p.stdout if c < 0x20 and c not in (9, 10)], \
+            sorted({c for c in p.stdout if c < 0x20})
 
 
 def test_missing_file():
