@@ -25,6 +25,7 @@
 #include "categories.h"
 #include "config.h"
 #include "lines.h"
+#include "logfile.h"
 #include "log.h"
 #include "logwarden.h"
 #include "lwtime.h"
@@ -38,7 +39,6 @@
 #include "xmalloc.h"
 
 #define ANALYZE_CHUNK		(256u * 1024)	/* gzread size */
-#define ANALYZE_PROBE		(64u * 1024)	/* bytes read for the first time */
 #define ANALYZE_LINE_MAX	65536		/* without a config */
 #define ANALYZE_BAR_MIN		(16u << 20)	/* smaller inputs: no bar */
 #define ANALYZE_BAR_MS		200		/* between bar updates */
@@ -71,47 +71,17 @@ analyze_usage(void)
 	    "[--format md|json] FILE...\n");
 }
 
-/* The first timestamp in the file's first ANALYZE_PROBE bytes. */
+/* The first timestamp in the file's first bytes (lib/logfile.h). */
 static int
 probe_time(struct actx *c, struct afile *f, char *err, size_t errsz)
 {
-	struct lw_parsed	 pl;
-	gzFile			 gz;
-	char			*buf = xmalloc(ANALYZE_PROBE), *s, *nl;
-	int			 n, rc = -1, e;
-	size_t			 len;
+	int	k;
 
-	errno = 0;
-	if ((gz = gzopen(f->path, "rb")) == NULL) {
-		snprintf(err, errsz, "%s: %s", f->path, errno ? strerror(errno)
-		    : "cannot open");
-		goto out;
-	}
-	if ((n = gzread(gz, buf, ANALYZE_PROBE)) < 0) {
-		snprintf(err, errsz, "%s: %s", f->path, gzerror(gz, &e));
-		goto out;
-	}
-	for (s = buf, len = (size_t)n; len > 0; ) {
-		nl = memchr(s, '\n', len);
-		if (nl == NULL && (size_t)n == ANALYZE_PROBE)
-			break;		/* a cut line proves nothing */
-		lw_parse_line(c->p, s, nl ? (size_t)(nl - s) : len, &pl);
-		if (pl.is_header && pl.has_time) {
-			f->has_time = 1;
-			f->first_ms = pl.time_ms;
-			break;
-		}
-		if (nl == NULL)
-			break;
-		len -= (size_t)(nl - s) + 1;
-		s = nl + 1;
-	}
-	rc = 0;
-out:
-	if (gz != NULL)
-		gzclose(gz);
-	free(buf);
-	return rc;
+	if ((k = lw_logfile_first_time(c->p, f->path, &f->first_ms, err,
+	    errsz)) == -1)
+		return -1;
+	f->has_time = k == 1;
+	return 0;
 }
 
 /* Oldest first; files without a time keep their command-line order,

@@ -63,13 +63,13 @@
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
-#include <zlib.h>
 
 #include "buf.h"
 #include "ids.h"
 #include "llm.h"
 #include "log.h"
 #include "logwarden.h"
+#include "logfile.h"
 #include "lwtime.h"
 #include "match.h"
 #include "parse.h"
@@ -182,76 +182,38 @@ count_lines(const char *b, size_t n)
 	return c + (n > 0 && b[n - 1] != '\n');
 }
 
-/*
- * Reads one file a block at a time and gives fn the whole lines of each
- * block.  A line longer than a block is cut: its first SEARCH_BLOCK
- * bytes stand for it and the rest is skipped.
- */
+/* lw_logfile_blocks' callback: the search and its pass. */
+struct pass {
+	struct search	*s;
+	block_fn	 fn;
+};
+
+static void
+pass_block(const char *b, size_t len, void *arg)
+{
+	struct pass	*p = arg;
+
+	p->fn(p->s, b, len);
+}
+
+/* One file, a block of whole lines at a time (a line longer than
+ * SEARCH_BLOCK is cut: its first SEARCH_BLOCK bytes stand for it). */
 static int
 search_file(struct search *s, int fi, char *buf, block_fn fn)
 {
-	const char	*path = s->files[fi], *msg;
-	char		*nl;
-	size_t		 have = 0, want, rlen;
-	int		 n, e, eof, skip = 0, rc = -1;
-	gzFile		 gz;
+	struct pass	p = { s, fn };
+	char		err[512];
 
-	if ((gz = gzopen(path, "rb")) == NULL) {
-		log_warn("%s", path);
-		return -1;
-	}
-	(void)gzbuffer(gz, 256 * 1024);
 	s->fi = fi;
 	s->fbase = s->idx;
 	s->last_t = INT64_MIN;
 	s->last_key = s->ftime[fi];
-	for (;;) {
-		want = SEARCH_BLOCK - have;
-		if ((n = gzread(gz, buf + have, (unsigned)want)) < 0)
-			break;
-		/* gzread fills the buffer unless the file ends. */
-		eof = (size_t)n < want;
-		have += (size_t)n;
-		if (skip && have > 0) {
-			if ((nl = memchr(buf, '\n', have)) == NULL)
-				have = 0;
-			else {
-				skip = 0;
-				have -= (size_t)(nl + 1 - buf);
-				memmove(buf, nl + 1, have);
-			}
-		}
-		if (eof)
-			rlen = have;
-		else if ((nl = memrchr(buf, '\n', have)) != NULL)
-			rlen = (size_t)(nl - buf) + 1;
-		else if (have == SEARCH_BLOCK) {
-			rlen = have;		/* an over-long line */
-			skip = 1;
-		} else
-			rlen = 0;		/* the rest of it comes next */
-		if (rlen > 0)
-			fn(s, buf, rlen);
-		have -= rlen;
-		memmove(buf, buf + rlen, have);
-		if (eof) {
-			rc = 0;
-			break;
-		}
+	if (lw_logfile_blocks(s->files[fi], buf, SEARCH_BLOCK, pass_block, &p,
+	    err, sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		return -1;
 	}
-	/* A truncated .gz ends with an error after its last good byte. */
-	msg = gzerror(gz, &e);
-	if (e != Z_OK || rc == -1) {
-		/* zlib's own messages start with the path. */
-		if (e == Z_ERRNO || e == Z_OK)
-			log_warnx("%s: %s", path, e == Z_ERRNO ?
-			    strerror(errno) : "read error");
-		else
-			log_warnx("%s", msg);
-		rc = -1;
-	}
-	gzclose(gz);
-	return rc;
+	return 0;
 }
 
 static int
@@ -267,39 +229,19 @@ search_files(struct search *s, block_fn fn)
 	return rc;
 }
 
-/* The first log time in a file (INT64_MAX when it has none). */
-static int64_t
-file_first_time(struct lw_parser *parser, const char *path)
-{
-	char			 buf[4096];
-	struct lw_parsed	 p;
-	gzFile			 gz;
-	int64_t			 t = INT64_MAX;
-	int			 n;
-
-	if ((gz = gzopen(path, "rb")) == NULL)
-		return t;
-	for (n = 0; n < 200 && gzgets(gz, buf, sizeof(buf)) != NULL; n++) {
-		lw_parse_line(parser, buf, strcspn(buf, "\r\n"), &p);
-		if (p.is_header && p.has_time) {
-			t = p.time_ms;
-			break;
-		}
-	}
-	gzclose(gz);
-	return t;
-}
-
 /* Files in time order (bot.log.2.gz, bot.log.1, bot.log), by the first
  * timestamp of each, left in t[0..n); ties and files without one keep
  * their order. */
 static void
 order_files(struct lw_parser *parser, char **files, int64_t *t, int n)
 {
+	char	 err[512];
 	int	 i, j;
 
 	for (i = 0; i < n; i++)
-		t[i] = file_first_time(parser, files[i]);
+		if (lw_logfile_first_time(parser, files[i], &t[i], err,
+		    sizeof(err)) != 1)
+			t[i] = INT64_MAX;	/* none, or read it later */
 	for (i = 1; i < n; i++) {
 		int64_t	 kt = t[i];
 		char	*kf = files[i];
