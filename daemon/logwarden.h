@@ -189,6 +189,13 @@ int	reports_position(struct lw_daemon *, uint64_t *dev, uint64_t *ino,
 	    uint64_t *off);
 int	reports_resume(struct lw_daemon *, const struct reports_ckpt *,
 	    struct lw_report *, char *err, size_t errsz);
+/* The last max bytes of the log (from a line start) into the report;
+ * *bytes is how many were read.  0 or -1 with err. */
+int	reports_read_tail(struct lw_daemon *, uint64_t max,
+	    struct lw_report *, uint64_t *bytes, char *err, size_t errsz);
+/* reports.c: `logwarden test-report`'s report as the alert the sinks
+ * take; NULL with the reason on stderr. */
+struct lw_alert *reports_test(struct lw_daemon *);
 
 /* summary.c */
 void	summary_reconfig(struct lw_daemon *);

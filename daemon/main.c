@@ -31,6 +31,8 @@ usage(FILE *fp)
 	    "  check                 validate the configuration file\n"
 	    "  templates [--raw]     print the template of each stdin line\n"
 	    "  test-alert            send a test alert through every sink\n"
+	    "  test-report           a report of the log's end, as [reports]\n"
+	    "                        sends it, through every sink\n"
 	    "  analyze [--llm] [--format md|json] FILE...\n"
 	    "                        the report of whole log files (.gz too)\n"
 	    "  analyze --verdicts [N]  the model's last N verdicts\n"
@@ -150,6 +152,30 @@ cmd_test_alert(const char *path)
 	return rc == 0 ? 0 : 1;
 }
 
+/* A report of the log's end through every sink, as the schedule would
+ * send it: see what [reports] gives without waiting for the hour. */
+static int
+cmd_test_report(const char *path)
+{
+	struct lw_daemon	 d;
+	struct lw_config	*cfg;
+	struct lw_alert		*a;
+	int			 rc = 1;
+
+	if ((cfg = load_config(path)) == NULL)
+		return 1;
+	if (daemon_init(&d, path, cfg, 1) == -1) {
+		lw_config_free(cfg);
+		return 1;
+	}
+	if ((a = reports_test(&d)) != NULL) {
+		rc = sinks_test(&d, a) == 0 ? 0 : 1;
+		lw_alert_free(a);
+	}
+	daemon_shutdown(&d);
+	return rc;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -214,6 +240,8 @@ main(int argc, char *argv[])
 	}
 	if (strcmp(cmd, "test-alert") == 0 && argc == 1)
 		return cmd_test_alert(cfgpath);
+	if (strcmp(cmd, "test-report") == 0 && argc == 1)
+		return cmd_test_report(cfgpath);
 	if (strcmp(cmd, "demo") == 0 && argc == 1)
 		return cmd_demo();
 	if (strcmp(cmd, "analyze") == 0 && argc >= 2 &&

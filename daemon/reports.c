@@ -50,6 +50,7 @@
 					 * start is whole */
 #define REPORTS_LLM_BYTES	(32 * 1024)	/* markdown sent, at most */
 #define REPORTS_PENDING_MAX	8	/* reports waiting for the model */
+#define REPORTS_TEST_BYTES	(16u << 20)	/* test-report reads */
 #define HOUR_MS			(3600 * 1000LL)
 
 enum { K_HOURLY, K_DAILY, K_N };
@@ -317,20 +318,18 @@ report_json_text(cJSON *json)
 	}
 }
 
-/* Build the message, store the report, route it to the sinks. */
-static void
-pending_deliver(struct pending *q, const char *narrative)
+/* The report as the alert every sink renders (rule "report.KIND"). */
+static struct lw_alert *
+report_alert(struct lw_daemon *d, const struct pending *q, const char *kind,
+    const char *narrative)
 {
-	struct lw_daemon	*d = q->r->d;
 	struct lw_reportmsg_in	 in;
-	struct lw_report_row	 row;
 	struct lw_alert		*a;
 	struct buf		 compact, full;
 	char			 title[LW_ALERT_TITLE_MAX], rule[32], *js;
-	uint64_t		 lines, errors, warnings;
 
 	memset(&in, 0, sizeof(in));
-	in.kind = kind_names[q->kind];
+	in.kind = kind;
 	in.period = q->period;
 	in.report = q->json;
 	in.has_prev = q->has_prev;
@@ -352,7 +351,7 @@ pending_deliver(struct pending *q, const char *narrative)
 
 	a = lw_alert_new();
 	a->severity = LW_SEV_INFO;
-	snprintf(rule, sizeof(rule), "report.%s", kind_names[q->kind]);
+	snprintf(rule, sizeof(rule), "report.%s", kind);
 	lw_alert_set_rule(a, rule);
 	lw_alert_set_title(a, title);
 	lw_alert_set_detail(a, buf_str(&compact));
@@ -365,7 +364,21 @@ pending_deliver(struct pending *q, const char *narrative)
 	free(js);
 	/* Log and model text: redacted like every alert. */
 	lw_alert_redact(a, lw_engine_redactor(d->eng));
+	buf_free(&compact);
+	buf_free(&full);
+	return a;
+}
 
+/* Build the message, store the report, route it to the sinks. */
+static void
+pending_deliver(struct pending *q, const char *narrative)
+{
+	struct lw_daemon	*d = q->r->d;
+	struct lw_report_row	 row;
+	struct lw_alert		*a;
+	uint64_t		 lines, errors, warnings;
+
+	a = report_alert(d, q, kind_names[q->kind], narrative);
 	lw_reportmsg_counts(q->json, &lines, &errors, &warnings);
 	memset(&row, 0, sizeof(row));
 	row.time_ms = a->time_ms;
@@ -383,8 +396,6 @@ pending_deliver(struct pending *q, const char *narrative)
 	log_info("report: %s", a->title);
 	sinks_dispatch(d, a);
 	lw_alert_free(a);
-	buf_free(&compact);
-	buf_free(&full);
 }
 
 static void
@@ -617,6 +628,59 @@ reports_record(struct lw_daemon *d, const struct lw_record *rec)
 	for (k = 0; k < K_N; k++)
 		if (r->p[k].on && r->p[k].rep != NULL)
 			lw_report_add(r->p[k].rep, rec);
+}
+
+/*
+ * `logwarden test-report`: a report of the last REPORTS_TEST_BYTES of
+ * the log, made and worded like a scheduled one (with the model's
+ * narrative when it is on), so that the operator sees at once what the
+ * sinks will get.  Not kept in the history.
+ */
+struct lw_alert *
+reports_test(struct lw_daemon *d)
+{
+	struct pending		 q;
+	struct lw_category	*cats = NULL;
+	struct lw_report	*rep;
+	struct lw_alert		*a = NULL;
+	struct buf		 md, user;
+	uint64_t		 bytes;
+	char			 err[512], *narrative = NULL;
+
+	memset(&q, 0, sizeof(q));
+	buf_init(&md, LW_ALERT_REPORT_TEXT_MAX);
+	buf_init(&user, 2 * REPORTS_LLM_BYTES);
+	rep = reports_new_report(d, d->cfg, lw_engine_redactor(d->eng), &cats);
+	if (reports_read_tail(d, REPORTS_TEST_BYTES, rep, &bytes, err,
+	    sizeof(err)) == -1) {
+		fprintf(stderr, "test-report: %s\n", err);
+		goto out;
+	}
+	snprintf(q.period, sizeof(q.period), "(a test: the last %llu KiB of "
+	    "the log)", (unsigned long long)(bytes + 1023) / 1024);
+	if ((q.json = lw_report_json(rep)) == NULL)
+		fatalx("%s: report JSON", __func__);
+	(void)lw_report_markdown(rep, &md);
+	q.md = xstrdup(buf_str(&md));
+	q.nerrs = errs_series(NULL, K_DAILY, q.json, 0, q.errs);
+	if (d->cfg->llm.enabled) {
+		lw_reportmsg_llm_user(q.md, lw_engine_redactor(d->eng),
+		    REPORTS_LLM_BYTES, &user);
+		if (llm_ask_once(d->cfg, lw_reportmsg_llm_system,
+		    buf_str(&user), &narrative, err, sizeof(err)) == -1)
+			fprintf(stderr, "test-report: no narrative from the "
+			    "model: %s\n", err);
+	}
+	a = report_alert(d, &q, "test", narrative);
+out:
+	free(narrative);
+	free(q.md);
+	cJSON_Delete(q.json);
+	lw_report_free(rep);
+	free(cats);
+	buf_free(&md);
+	buf_free(&user);
+	return a;
 }
 
 void

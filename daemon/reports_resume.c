@@ -12,6 +12,9 @@
  * Bounded: at most RESUME_MAX_BYTES are read again, synchronously at
  * start (about a second); a longer stretch, a rotated or replaced file,
  * or no checkpoint leaves the report partial, as it says.
+ *
+ * The same reader makes `logwarden test-report`'s report from the end
+ * of the log.
  */
 #include <sys/stat.h>
 
@@ -133,20 +136,76 @@ resume_line(const char *line, size_t len, size_t cut, uint64_t start,
 	}
 }
 
-int
-reports_resume(struct lw_daemon *d, const struct reports_ckpt *c,
-    struct lw_report *rep, char *err, size_t errsz)
+/*
+ * Feeds rep the records of bytes [from, to) of fd (path for messages);
+ * when skip_first, the bytes up to the first line break are a line's
+ * tail and left out.  0 (*records counted) or -1 with err.
+ */
+static int
+read_range(int fd, const char *path, uint64_t from, uint64_t to,
+    int skip_first, size_t line_max, struct lw_report *rep,
+    uint64_t *records, char *err, size_t errsz)
 {
 	struct resume_ctx	 ctx;
 	struct lw_lines		 ls;
 	struct lw_record	 rec;
-	struct stat		 st;
-	uint64_t		 dev, ino, to, at;
-	char			*buf = NULL;
+	char			*buf, *nl;
+	uint64_t		 at;
 	ssize_t			 n;
-	int			 fd = -1, rc = -1;
+	size_t			 off;
+	int			 rc = -1;
 
 	memset(&ctx, 0, sizeof(ctx));
+	buf = xmalloc(RESUME_CHUNK);
+	ctx.rep = rep;
+	ctx.as = lw_asm_new(LW_ASM_RECORD_BYTES, LW_ASM_RECORD_LINES);
+	lw_lines_init(&ls, line_max, from);
+	for (at = from; at < to; at += (uint64_t)n) {
+		size_t want = to - at < RESUME_CHUNK ? (size_t)(to - at) :
+		    RESUME_CHUNK;
+
+		n = pread(fd, buf, want, (off_t)at);
+		if (n == -1 && errno == EINTR) {
+			n = 0;
+			continue;
+		}
+		if (n <= 0) {
+			snprintf(err, errsz, "%s: %s", path, n == 0 ?
+			    "shorter than expected" : strerror(errno));
+			goto out;
+		}
+		off = 0;
+		if (skip_first) {
+			if ((nl = memchr(buf, '\n', (size_t)n)) == NULL)
+				continue;
+			skip_first = 0;
+			off = (size_t)(nl + 1 - buf);
+		}
+		lw_lines_feed(&ls, buf + off, (size_t)n - off, resume_line,
+		    &ctx);
+	}
+	/* Only whole lines: the live reading takes over at `to`. */
+	if (lw_asm_flush(ctx.as, &rec)) {
+		lw_report_add(rep, &rec);
+		ctx.records++;
+	}
+	*records = ctx.records;
+	rc = 0;
+out:
+	lw_lines_free(&ls);
+	lw_asm_free(ctx.as);
+	free(buf);
+	return rc;
+}
+
+int
+reports_resume(struct lw_daemon *d, const struct reports_ckpt *c,
+    struct lw_report *rep, char *err, size_t errsz)
+{
+	struct stat		 st;
+	uint64_t		 dev, ino, to, records;
+	int			 fd = -1, rc = -1;
+
 	if (!reports_position(d, &dev, &ino, &to)) {
 		snprintf(err, errsz, "no saved position");
 		return -1;
@@ -172,41 +231,39 @@ reports_resume(struct lw_daemon *d, const struct reports_ckpt *c,
 		snprintf(err, errsz, "the log was rotated or replaced since");
 		goto out;
 	}
-	buf = xmalloc(RESUME_CHUNK);
-	ctx.rep = rep;
-	ctx.as = lw_asm_new(LW_ASM_RECORD_BYTES, LW_ASM_RECORD_LINES);
-	lw_lines_init(&ls, d->cfg->source.max_line_bytes, c->off);
-	for (at = c->off; at < to; at += (uint64_t)n) {
-		size_t want = to - at < RESUME_CHUNK ? (size_t)(to - at) :
-		    RESUME_CHUNK;
-
-		n = pread(fd, buf, want, (off_t)at);
-		if (n == -1 && errno == EINTR) {
-			n = 0;
-			continue;
-		}
-		if (n <= 0) {
-			snprintf(err, errsz, "%s: %s", d->cfg->source.path,
-			    n == 0 ? "shorter than expected" :
-			    strerror(errno));
-			lw_lines_free(&ls);
-			goto out;
-		}
-		lw_lines_feed(&ls, buf, (size_t)n, resume_line, &ctx);
-	}
-	/* Only whole lines: the live reading takes over at `to`. */
-	lw_lines_free(&ls);
-	if (lw_asm_flush(ctx.as, &rec)) {
-		lw_report_add(rep, &rec);
-		ctx.records++;
-	}
+	if (read_range(fd, d->cfg->source.path, c->off, to, 0,
+	    d->cfg->source.max_line_bytes, rep, &records, err, errsz) == -1)
+		goto out;
 	log_info("reports: read %llu records (%llu KiB) again for the period "
-	    "begun before the restart", (unsigned long long)ctx.records,
+	    "begun before the restart", (unsigned long long)records,
 	    (unsigned long long)((to - c->off) >> 10));
 	rc = 0;
 out:
-	lw_asm_free(ctx.as);
-	free(buf);
+	if (fd != -1)
+		close(fd);
+	return rc;
+}
+
+int
+reports_read_tail(struct lw_daemon *d, uint64_t max, struct lw_report *rep,
+    uint64_t *bytes, char *err, size_t errsz)
+{
+	struct stat	st;
+	uint64_t	from, records;
+	int		fd, rc = -1;
+
+	if ((fd = open(d->cfg->source.path, O_RDONLY | O_CLOEXEC)) == -1 ||
+	    fstat(fd, &st) == -1) {
+		snprintf(err, errsz, "%s: %s", d->cfg->source.path,
+		    strerror(errno));
+		goto out;
+	}
+	from = (uint64_t)st.st_size > max ? (uint64_t)st.st_size - max : 0;
+	*bytes = (uint64_t)st.st_size - from;
+	rc = read_range(fd, d->cfg->source.path, from, (uint64_t)st.st_size,
+	    from > 0, d->cfg->source.max_line_bytes, rep, &records, err,
+	    errsz);
+out:
 	if (fd != -1)
 		close(fd);
 	return rc;

@@ -483,7 +483,8 @@ sinks_test(struct lw_daemon *d, struct lw_alert *a)
 	if ((term = sink_terminal_render(d, a)) != NULL)
 		fputs(term, stdout);
 	free(term);
-	if (d->cfg->alerts.jsonl != NULL) {
+	/* alerts.jsonl is the alert log: a test report is not for it. */
+	if (d->cfg->alerts.jsonl != NULL && !lw_alert_is_report(a)) {
 		any = 1;
 		if (sink_jsonl(d, json, err, sizeof(err)) == 0)
 			printf("alerts.jsonl: delivered (%s)\n",

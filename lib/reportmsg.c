@@ -76,6 +76,17 @@ put_count(struct buf *out, const struct lw_reportmsg_in *in, uint64_t now,
 	return buf_addf(out, " (%s vs %llu)", t, (unsigned long long)prev);
 }
 
+/* "Daily", "Test", else "Hourly". */
+static const char *
+kind_word(const char *kind)
+{
+	if (strcmp(kind, "daily") == 0)
+		return "Daily";
+	if (strcmp(kind, "test") == 0)
+		return "Test";
+	return "Hourly";
+}
+
 void
 lw_reportmsg_title(const struct lw_reportmsg_in *in, char *title,
     size_t titlesz)
@@ -92,8 +103,8 @@ lw_reportmsg_title(const struct lw_reportmsg_in *in, char *title,
 		snprintf(tw, sizeof(tw), " (%s)", t);
 	}
 	n = snprintf(title, titlesz, "%s report %s: %llu error%s%s, %llu "
-	    "warning%s%s", strcmp(in->kind, "daily") == 0 ? "Daily" :
-	    "Hourly", in->period, (unsigned long long)errors,
+	    "warning%s%s", kind_word(in->kind), in->period,
+	    (unsigned long long)errors,
 	    errors == 1 ? "" : "s", te, (unsigned long long)warnings,
 	    warnings == 1 ? "" : "s", tw);
 	if (n > 0 && (size_t)n >= titlesz && titlesz > 0)
@@ -269,8 +280,8 @@ lw_reportmsg_full(const struct lw_reportmsg_in *in, const char *md,
 	char		t[32];
 
 	lw_reportmsg_counts(in->report, &lines, &errors, &warnings);
-	if (buf_addf(out, "# %s report, %s\n\n", strcmp(in->kind, "daily") ==
-	    0 ? "Daily" : "Hourly", in->period) == -1)
+	if (buf_addf(out, "# %s report, %s\n\n", kind_word(in->kind),
+	    in->period) == -1)
 		return -1;
 	if (in->partial != NULL && buf_addf(out, "Covers part of the period "
 	    "only: %s\n\n", in->partial) == -1)

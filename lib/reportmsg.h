@@ -37,7 +37,7 @@
 #define LW_REPORTMSG_HOURS		48	/* sparkline values at most */
 
 struct lw_reportmsg_in {
-	const char	*kind;		/* "hourly" or "daily" */
+	const char	*kind;		/* "hourly", "daily" or "test" */
 	const char	*period;	/* "2026-12-04 13:00-14:00 UTC" */
 	const cJSON	*report;	/* lw_report_json of the period */
 	/* The previous report of the same kind (trend); has_prev 0: none. */

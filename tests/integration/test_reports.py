@@ -243,6 +243,33 @@ def test_stopped_while_the_model_thinks_the_report_goes_next_start():
         assert d.stop() == 0
 
 
+def test_test_report_sends_one_now():
+    with lwtest.Env() as env, fakes.WebhookServer() as hook, \
+            fakes.TelegramServer(token=TOKEN) as tg:
+        env.write_config({"rules": rules(),
+                          "webhook": {"url": hook.url("/hook")},
+                          "telegram": tg_config(tg)})
+        write_period(env, 4, 1, 3, "test")
+        r = env.run(["test-report"], env={"LW_TG_TOKEN": TOKEN})
+        assert r.returncode == 0, r
+        assert "webhook: delivered" in r.stdout, r.stdout
+        assert "telegram: delivered" in r.stdout, r.stdout
+        assert "alerts.jsonl" not in r.stdout, r.stdout
+        w = [a for a in hook.alerts() if a.get("rule") == "report.test"]
+        assert len(w) == 1, hook.alerts()
+        st = w[0]["report"]["stats"]
+        assert (st["errors"], st["warnings"], st["lines"]) == (4, 1, 8), st
+        assert w[0]["title"].startswith("Test report (a test: the last 1 "
+                                        "KiB of the log): 4 errors"), w[0]
+        text = tg.accepted()[0]["text"]
+        assert "Test report" in text and "Top patterns:" in text, text
+        assert env.alerts() == []           # not an alert
+        # Not kept in the history either.
+        h = env.run(["history", "--rule", "report", "--json"],
+                    env={"LW_TG_TOKEN": TOKEN})
+        assert h.returncode == 0 and json.loads(h.stdout) == [], h
+
+
 def test_reports_config_is_checked():
     with lwtest.Env() as env:
         env.write_config({"reports": {"daily": "25:61"}})
