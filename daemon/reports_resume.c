@@ -250,7 +250,8 @@ reports_read_tail(struct lw_daemon *d, uint64_t max, struct lw_report *rep,
 {
 	struct stat	st;
 	uint64_t	from, records;
-	int		fd, rc = -1;
+	char		c;
+	int		fd, rc = -1, skip;
 
 	if ((fd = open(d->cfg->source.path, O_RDONLY | O_CLOEXEC)) == -1 ||
 	    fstat(fd, &st) == -1) {
@@ -260,9 +261,11 @@ reports_read_tail(struct lw_daemon *d, uint64_t max, struct lw_report *rep,
 	}
 	from = (uint64_t)st.st_size > max ? (uint64_t)st.st_size - max : 0;
 	*bytes = (uint64_t)st.st_size - from;
+	/* Begun inside a line: its tail is left out, a whole line not. */
+	skip = from > 0 && (pread(fd, &c, 1, (off_t)(from - 1)) != 1 ||
+	    c != '\n');
 	rc = read_range(fd, d->cfg->source.path, from, (uint64_t)st.st_size,
-	    from > 0, d->cfg->source.max_line_bytes, rep, &records, err,
-	    errsz);
+	    skip, d->cfg->source.max_line_bytes, rep, &records, err, errsz);
 out:
 	if (fd != -1)
 		close(fd);
