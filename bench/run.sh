@@ -10,49 +10,11 @@
 # RUNS (5), LINES (10000000), SMALL_LINES (1000000), SEED (1).
 set -euo pipefail
 
-root=$(cd "$(dirname "$0")/.." && pwd)
-BIN=${LOGWARDEN_BIN:-$root/build/daemon/logwarden}
-GEN=${LW_GEN:-$root/build/bench/lw-gen}
-DIR=${BENCH_DIR:-/tmp/lw-bench}
+me=run.sh
 RUNS=${RUNS:-5}
 LINES=${LINES:-10000000}
 SMALL=${SMALL_LINES:-1000000}
-SEED=${SEED:-1}
-
-die() { echo "run.sh: $*" >&2; exit 1; }
-
-[ -x "$BIN" ] || die "no logwarden binary at $BIN (set LOGWARDEN_BIN)"
-[ -x "$GEN" ] || die "no generator at $GEN (build target lw-gen, or set LW_GEN)"
-[[ "$RUNS" =~ ^[1-9][0-9]*$ ]] || die "RUNS must be a positive number"
-DIR=$(realpath -m "$DIR")
-# A gigabyte of log must never land in the source tree.
-case "$DIR/" in
-"$root"/*) die "BENCH_DIR $DIR is inside the repository $root" ;;
-esac
-mkdir -p "$DIR"
-
-if [ ! -x /usr/bin/time ]; then
-	echo "installing /usr/bin/time (Debian package 'time')" >&2
-	if [ "$(id -u)" -eq 0 ]; then
-		apt-get install -y time >/dev/null
-	else
-		sudo apt-get install -y time >/dev/null
-	fi
-fi
-
-# gen_log N: prints the path of an N-line log, generating it once.  The
-# generator is deterministic, so a file of the same name is the same log;
-# it is written under a temporary name so that an interrupted run leaves
-# nothing that looks complete.
-gen_log() {
-	local f="$DIR/bot-$1-s$SEED.log"
-	if [ ! -s "$f" ]; then
-		echo "generating $1 lines into $f" >&2
-		"$GEN" -n "$1" -s "$SEED" -o "$f.tmp"
-		mv "$f.tmp" "$f"
-	fi
-	echo "$f"
-}
+. "$(dirname "$0")/lib.sh"
 
 # write_conf CONF LOG STATEDIR: the config of one logwarden run.
 write_conf() {

@@ -14,38 +14,16 @@
 # in the log, ZZZNOTTHERE).
 set -euo pipefail
 
-root=$(cd "$(dirname "$0")/.." && pwd)
-BIN=${LOGWARDEN_BIN:-$root/build/daemon/logwarden}
-GEN=${LW_GEN:-$root/build/bench/lw-gen}
-DIR=${BENCH_DIR:-/tmp/lw-bench}
+me=search_bench.sh
 RUNS=${RUNS:-3}
 LINES=${LINES:-10000000}
-SEED=${SEED:-1}
 ID=${ID:-8007704169}
 RE=${RE:-'Order 80077041[0-9]{2}\b'}
 NONE=${NONE:-ZZZNOTTHERE}
+. "$(dirname "$0")/lib.sh"
 
-die() { echo "search_bench.sh: $*" >&2; exit 1; }
-
-[ -x "$BIN" ] || die "no logwarden binary at $BIN (set LOGWARDEN_BIN)"
-[ -x "$GEN" ] || die "no generator at $GEN (build target lw-gen, or set LW_GEN)"
-[ -x /usr/bin/time ] || die "/usr/bin/time is missing (Debian package 'time')"
-[[ "$RUNS" =~ ^[1-9][0-9]*$ ]] || die "RUNS must be a positive number"
-DIR=$(realpath -m "$DIR")
-# A gigabyte of log must never land in the source tree.
-case "$DIR/" in
-"$root"/*) die "BENCH_DIR $DIR is inside the repository $root" ;;
-esac
-mkdir -p "$DIR"
-
-# The same file name as bench/run.sh: the generator is deterministic, so
-# a file that exists is the log we want.
-log="$DIR/bot-$LINES-s$SEED.log"
-if [ ! -s "$log" ]; then
-	echo "generating $LINES lines into $log" >&2
-	"$GEN" -n "$LINES" -s "$SEED" -o "$log.tmp"
-	mv "$log.tmp" "$log"
-fi
+# The same file as bench/run.sh's: the generator is deterministic.
+log=$(gen_log "$LINES")
 mib=$(($(stat -L -c %s "$log") / 1048576))
 cat "$log" >/dev/null		# warm the page cache
 
