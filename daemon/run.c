@@ -195,24 +195,6 @@ daemon_open_tail(struct lw_daemon *d)
 	tail_set_rotate_wait(d->tail, d->cfg->source.rotate_wait);
 }
 
-/*
- * After a restart the window, the ring and the tallies are empty, so a
- * burst that straddles the restart would be judged by its second half
- * only.  Read the bytes just before the saved offset once more, as
- * context: counted and kept, but never alerted on (they were judged
- * before the restart).
- */
-static void
-replay_line(const char *line, size_t len, size_t cut, uint64_t start,
-    uint64_t end, void *arg)
-{
-	struct lw_daemon	*d = arg;
-
-	(void)start;
-	(void)end;
-	lw_engine_feed(d->eng, line, len, cut, d->arrival_ms);
-}
-
 /* Every record for the period reports, except the replayed context
  * (counted before the restart). */
 static void
@@ -226,6 +208,13 @@ daemon_record(const struct lw_record *r, void *arg)
 	reports_record(d, r);
 }
 
+/*
+ * After a restart the window, the ring and the tallies are empty, so a
+ * burst that straddles the restart would be judged by its second half
+ * only.  Read the bytes just before the saved offset once more, as
+ * context: counted and kept, but never alerted on (they were judged
+ * before the restart).
+ */
 static void
 daemon_replay(struct lw_daemon *d, const struct lw_offset *o)
 {
@@ -260,9 +249,9 @@ daemon_replay(struct lw_daemon *d, const struct lw_offset *o)
 
 		if (nl != NULL)
 			lw_lines_feed(&lines, nl + 1, (size_t)(buf + n - nl - 1),
-			    replay_line, d);
+			    line_cb, d);
 	} else
-		lw_lines_feed(&lines, buf, (size_t)n, replay_line, d);
+		lw_lines_feed(&lines, buf, (size_t)n, line_cb, d);
 	lw_engine_flush(d->eng);
 	d->replaying = 0;
 	lw_engine_set_learning(d->eng, 0, 0);
