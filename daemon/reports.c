@@ -567,6 +567,7 @@ period_config(struct reports *r, int kind, int on, int daily_min,
 {
 	struct period	*p = &r->p[kind];
 	int64_t		 due;
+	char		 when[32], tz[16];
 
 	if (!on) {
 		period_clear(p);
@@ -581,8 +582,10 @@ period_config(struct reports *r, int kind, int on, int daily_min,
 	p->due_ms = due;
 	period_begin(r, p, kind == K_HOURLY ? due - HOUR_MS :
 	    due - 24 * HOUR_MS, now);
-	log_info("reports: %s report due at %lld", kind_names[kind],
-	    (long long)(due / 1000));
+	fmt_local(due, 1, when, sizeof(when));
+	zone(due, tz, sizeof(tz));
+	log_info("reports: the %s report is due at %s %s", kind_names[kind],
+	    when, tz);
 	period_resume(r, kind);
 }
 
