@@ -706,6 +706,27 @@ masked_id(const char *masked, size_t len)
 	return mid == 0 ? 1 : mid;
 }
 
+/*
+ * The live group of masked text masked[0..*len) (*len cut to
+ * LW_TMPL_MAX, *mid its id, *e its cache entry), or NIL when unknown:
+ * what add and lookup both ask first.
+ */
+static uint32_t
+cluster_find(struct lw_cluster *c, const char *masked, size_t *len,
+    uint64_t *mid, struct centry **e)
+{
+	uint32_t	s;
+
+	if (masked == NULL)
+		*len = 0;
+	if (*len > LW_TMPL_MAX)
+		*len = LW_TMPL_MAX;
+	*mid = masked_id(masked, *len);
+	if ((s = cache_get(c, *mid, e)) == NIL)
+		s = gmap_find(c, *mid, masked, *len);
+	return s;
+}
+
 /* lw_cluster_add, and lw_cluster_seed when id is not 0; *isnew (may be
  * NULL) says whether the masked text was unknown before. */
 static uint64_t
@@ -716,15 +737,10 @@ cluster_add(struct lw_cluster *c, uint64_t id, const char *masked,
 	uint64_t	 mid;
 	uint32_t	 s;
 
-	if (masked == NULL)
-		len = 0;
-	if (len > LW_TMPL_MAX)
-		len = LW_TMPL_MAX;
-	mid = masked_id(masked, len);
+	s = cluster_find(c, masked, &len, &mid, &e);
 	if (isnew != NULL)
-		*isnew = 0;
-	if ((s = cache_get(c, mid, &e)) == NIL &&
-	    (s = gmap_find(c, mid, masked, len)) == NIL) {
+		*isnew = s == NIL;
+	if (s == NIL) {
 		if (isnew != NULL)
 			*isnew = 1;
 		s = slot_alloc(c);
@@ -782,13 +798,7 @@ lw_cluster_lookup(struct lw_cluster *c, const char *masked, size_t len,
 	uint64_t	 mid;
 	uint32_t	 s;
 
-	if (masked == NULL)
-		len = 0;
-	if (len > LW_TMPL_MAX)
-		len = LW_TMPL_MAX;
-	mid = masked_id(masked, len);
-	if ((s = cache_get(c, mid, &e)) == NIL &&
-	    (s = gmap_find(c, mid, masked, len)) == NIL)
+	if ((s = cluster_find(c, masked, &len, &mid, &e)) == NIL)
 		return -1;
 	if (id != NULL)
 		*id = c->g[s].id;
